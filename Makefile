@@ -1,0 +1,41 @@
+# The two quick-start commands are `make run` and `make test`; each sets up what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STATIONS := data/stations/synthetic_stations.csv
+
+.PHONY: run test lint data chromium clean
+
+$(BIN)/locator: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-deps: $(BIN)/locator
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(STATIONS): | $(BIN)/locator
+	$(BIN)/locator data build
+
+data: $(STATIONS)
+
+chromium:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+run: $(BIN)/locator data
+	$(BIN)/locator run
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: $(VENV)/.test-deps chromium data lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) instance .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""Every error locator raises on purpose, and the HTTP status each maps to.
+
+The API turns any :class:`LocatorError` into one JSON shape::
+
+    {"ok": false, "error": "<message a person can act on>", "status": 400}
+"""
+
+from __future__ import annotations
+
+
+class LocatorError(Exception):
+    """Base class: a message for a person, and the HTTP status it maps to."""
+
+    status = 500
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+    def to_dict(self) -> dict[str, object]:
+        return {"ok": False, "error": self.message, "status": self.status}
+
+
+class BadQuery(LocatorError, ValueError):
+    """A request parameter is missing, malformed or out of range (HTTP 400)."""
+
+    status = 400
+
+
+class NotFound(LocatorError, LookupError):
+    """The requested resource does not exist (HTTP 404)."""
+
+    status = 404
+
+
+class DataError(LocatorError, ValueError):
+    """An input file cannot be used as it is (HTTP 422).
+
+    ``problems`` holds the row-level findings (see ``locator.validation.Problem``).
+    """
+
+    status = 422
+
+    def __init__(self, message: str, problems: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class CoordinateError(LocatorError, ValueError):
+    """A coordinate system name or a coordinate value is not usable (HTTP 400)."""
+
+    status = 400

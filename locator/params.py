@@ -1,0 +1,93 @@
+"""Parse query parameters into typed values, raising BadQuery with a usable message.
+
+These take plain strings (``None`` when absent), so they work for any web
+framework and for the CLI.
+"""
+
+from __future__ import annotations
+
+import math
+
+from locator import amenities, schema
+from locator.errors import BadQuery
+
+
+def parse_int(name: str, value: str | None, default: int, lo: int, hi: int) -> int:
+    """An integer in ``lo..hi``; ``default`` when absent."""
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadQuery(f"{name} must be a whole number, got {value!r}.") from None
+    if not lo <= number <= hi:
+        raise BadQuery(f"{name} must be between {lo} and {hi}, got {number}.")
+    return number
+
+
+def parse_float(name: str, value: str | None, lo: float, hi: float) -> float:
+    """A finite number in ``lo..hi``; NaN and infinity are refused."""
+    if value is None or value == "":
+        raise BadQuery(f"{name} is required.")
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadQuery(f"{name} must be a number, got {value!r}.") from None
+    if not math.isfinite(number) or not lo <= number <= hi:
+        raise BadQuery(f"{name} must be a number between {lo} and {hi}, got {value!r}.")
+    return number
+
+
+def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    """``west,south,east,north`` in WGS84 degrees, or None when absent."""
+    if value is None or value == "":
+        return None
+    parts = value.split(",")
+    if len(parts) != 4:
+        raise BadQuery(f"bbox must be west,south,east,north (4 numbers), got {value!r}.")
+    west, east = (parse_float("bbox longitude", parts[i], -180, 180) for i in (0, 2))
+    south, north = (parse_float("bbox latitude", parts[i], -90, 90) for i in (1, 3))
+    if west > east or south > north:
+        raise BadQuery(f"bbox must have west <= east and south <= north, got {value!r}.")
+    return west, south, east, north
+
+
+def parse_kind(value: str | None) -> str | None:
+    """A station kind (warm_heart or driver_home), or None when absent."""
+    if value is None or value == "":
+        return None
+    if value not in schema.KINDS:
+        raise BadQuery(f"kind must be one of {', '.join(schema.KINDS)}, got {value!r}.")
+    return value
+
+
+def parse_amenities(value: str | None) -> tuple[str, ...]:
+    """Comma-separated amenity keys (all-of); unknown keys are refused by name."""
+    if value is None or value.strip() == "":
+        return ()
+    keys = tuple(k.strip() for k in value.split(",") if k.strip())
+    unknown = [k for k in keys if k not in amenities.KEYS]
+    if unknown:
+        raise BadQuery(f"unknown amenity {', '.join(unknown)}; see GET /api/v1/amenities.")
+    return keys
+
+
+def parse_bool(name: str, value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise BadQuery(f"{name} must be true or false, got {value!r}.")
+
+
+def parse_fields(value: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """Comma-separated property names to return; all of ``allowed`` when absent."""
+    if value is None or value.strip() == "":
+        return allowed
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise BadQuery(f"unknown field {', '.join(unknown)}; use any of {', '.join(allowed)}.")
+    return names

@@ -1,0 +1,123 @@
+"""Browser fixtures: a live server on a hostile dataset, headless Chromium, a watched page.
+
+The server runs the real app (``create_app``) in a daemon thread on 127.0.0.1 with a
+free port. Pages may only reach that origin: every other request is aborted and
+recorded, and any JavaScript dialog counts as an injected script having run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Route, sync_playwright
+from werkzeug.serving import make_server
+
+from locator import create_app
+from tests.browser.support import STATIONS_CSV, PageLog
+from tests.conftest import write_dataset
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Runs before the page's scripts. Leaflet assigns ``window.L`` once, at the end of its
+# bundle; through public API the setter then turns off map animations (so a view set by
+# home.js or a test is final at once) and hands the test each map as it is built, so
+# home.js needs no test-only global.
+PREPARE_LEAFLET = """
+(() => {
+  let leaflet;
+  Object.defineProperty(window, "L", {
+    configurable: true,
+    get() { return leaflet; },
+    set(value) {
+      leaflet = value;
+      value.Map.mergeOptions({ zoomAnimation: false, fadeAnimation: false,
+                               markerZoomAnimation: false });
+      value.Map.addInitHook(function () { window.__testMap = this; });
+    },
+  });
+})();
+"""
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL (no trailing slash) of the app serving ``STATIONS_CSV``."""
+    root = tmp_path_factory.mktemp("browser")
+    data_dir = write_dataset(root / "data", STATIONS_CSV)
+    app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": root / "store.gpkg"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture()
+def page_log() -> PageLog:
+    return PageLog()
+
+
+@pytest.fixture()
+def page(browser: Browser, live_server: str, page_log: PageLog) -> Iterator[Page]:
+    """A fresh 1280x800 page that may only talk to ``live_server``; see ``page_log``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    context.add_init_script(PREPARE_LEAFLET)
+
+    def route(r: Route) -> None:
+        url = r.request.url
+        page_log.requests.append(url)
+        if url == live_server or url.startswith(live_server + "/"):
+            r.continue_()
+        else:
+            page_log.external_requests.append(url)
+            r.abort()
+
+    def console(msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            page_log.console_errors.append(f"{msg.text} @ {msg.location}")
+
+    def dialog(d: Dialog) -> None:
+        page_log.dialogs.append(f"{d.type}: {d.message}")
+        d.dismiss()
+
+    context.route("**/*", route)
+    pg = context.new_page()
+    pg.set_default_timeout(5_000)
+    pg.on("console", console)
+    pg.on("pageerror", lambda exc: page_log.page_errors.append(str(exc)))
+    pg.on("dialog", dialog)
+    try:
+        yield pg
+    finally:
+        context.close()
+    # Backstop for every test, whatever it asserted itself.
+    assert page_log.external_requests == [], "page tried to leave the test server"
+    assert page_log.dialogs == [], "a dialog opened: injected script ran"

@@ -1,0 +1,53 @@
+"""Shared fixtures: a tiny station dataset checkable by hand, and the app built on it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from locator import create_app
+from locator.regions import Regions, load_regions
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+SHARED = ROOT.parent / "shared" / "data"
+
+# Three stations whose districts are known: 东单 (东城区), 国贸 (朝阳区), 西安 city centre.
+TINY_CSV = """\
+id,name,kind,lon,lat,address,opening_hours,host_type,phone,source,updated,shower,toilet,amenities
+t1,东单驿站,warm_heart,116.418,39.913,东城区东单北大街,24/7,工会服务站,,test,2024-01-01,是,是,
+t2,国贸驿站,warm_heart,116.461,39.909,朝阳区建国门外大街,Mo-Fr 08:00-20:00,银行网点,,test,2024-01-01,否,有,"24小时热水、微波炉"
+t3,西安港司机之家,driver_home,108.94,34.27,西安市,24/7,物流园区,,test,2024-01-01,是,,货车停车
+"""
+
+
+def write_dataset(folder: Path, csv_text: str, synthetic: bool = True) -> Path:
+    """A data dir with the shipped boundaries and ``csv_text`` as its default stations."""
+    (folder / "stations").mkdir(parents=True, exist_ok=True)
+    (folder / "boundaries").symlink_to(DATA / "boundaries")
+    (folder / "stations" / "synthetic_stations.csv").write_text(csv_text, encoding="utf-8")
+    meta = {"name": "tiny test stations", "synthetic": synthetic, "description": "test fixture"}
+    (folder / "stations" / "synthetic_stations.meta.json").write_text(json.dumps(meta))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def regions() -> Regions:
+    return load_regions(DATA)
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path) -> Path:
+    return write_dataset(tmp_path / "data", TINY_CSV)
+
+
+@pytest.fixture()
+def app(data_dir: Path, tmp_path: Path):
+    return create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": tmp_path / "store.gpkg"})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
