@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var el = document.getElementById("map");
-  var map = L.map(el, { preferCanvas: true }).setView([39.9, 116.4], 9);
+  // A 4 px dot is too small to tap on a phone: the canvas renderer gives markers extra hit area.
+  var map = L.map(el, { renderer: L.canvas({ tolerance: 6 }) }).setView([39.9, 116.4], 9);
   if (el.dataset.tiles === "osm") {
     L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
       maxZoom: 19,
@@ -33,7 +34,10 @@
   }
 
   fetch(el.dataset.stationsUrl)
-    .then(function (r) { return r.json(); })
+    .then(function (r) {
+      if (!r.ok) { throw new Error("stations request failed: HTTP " + r.status); }
+      return r.json();
+    })
     .then(function (fc) {
       var layer = L.geoJSON(fc, {
         pointToLayer: function (f, latlng) {
@@ -45,7 +49,11 @@
           lyr.bindTooltip(function () { var s = document.createElement("span"); s.textContent = f.properties.name; return s; });
         }
       }).addTo(map);
-      if (fc.features.length) { map.fitBounds(layer.getBounds(), { maxZoom: 14 }); }
+      if (fc.features.length) { map.fitBounds(layer.getBounds(), { maxZoom: 14, animate: false }); }
       el.dataset.loaded = String(fc.features.length);
+    })
+    .catch(function (err) {
+      el.dataset.error = err.message;
+      console.error(err);
     });
 })();

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+OSM_TILES = "https://tile.openstreetmap.org/"
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 XSS_ADDRESS = "<script>window.__xss=1</script>"
@@ -25,8 +26,13 @@ STATION_COUNT = 5
 
 @dataclass
 class PageLog:
-    """What a page did that a test should never see, and every URL it asked for."""
+    """What a page did that a test should never see, and every URL it asked for.
 
+    Requests off the test server are always aborted; a test that expects some (map
+    tiles) lists their URL prefixes in ``allowed_external``.
+    """
+
+    allowed_external: tuple[str, ...] = ()
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)

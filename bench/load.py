@@ -1,0 +1,356 @@
+"""Benchmark loading and validating station files, and the app's cold start.
+
+Run from the project root::
+
+    .venv/bin/python bench/load.py [--rows 100000] [--repeat 5] [--no-record]
+
+A. Load + validate ``--rows`` stations: ``parse_stations(read_raw(path), regions)``
+   against ``pandas.read_csv(path)`` of the same file, interleaved in this process.
+   ``regions`` (the district polygons) is loaded once, outside the timing.
+   Two files: the canonical CSV (one yes/no column per amenity) and a variant
+   with Chinese headers, one free-text 设施 column and no admin columns.
+B. App cold start with ``--cold-rows`` stations: a fresh ``python -c
+   "create_app(...)"`` against a fresh ``python -c "import flask, pandas, geopandas"``
+   (the import floor), interleaved; plus ``create_app`` alone in this process.
+
+The test files are the shipped synthetic stations tiled with new ids, a "（n号）"
+name suffix and seeded jitter of a few hundred metres that never moves a station
+into another district. Everything is built in a temporary folder; nothing touches
+the network. Results go to BENCHMARKS.md unless ``--no-record`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from locator import amenities, create_app
+from locator.readers import read_raw
+from locator.regions import Regions, load_regions
+from locator.validation import parse_stations
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+SHIPPED = DATA_DIR / "stations" / "synthetic_stations.csv"
+BENCHMARKS = ROOT / "BENCHMARKS.md"
+HEADING = "## Loading and validating stations (bench/load.py)"
+JITTER_M = 200.0  # standard deviation of the east and north offsets of a tiled copy
+M_PER_DEG_LAT = 111_320.0
+TARGET_RATIO = 5.0  # from the issue: load + validate at most 5x pandas.read_csv
+
+INTRO = """\
+# Benchmarks
+
+Speed is measured, not asserted. Each script under `bench/` times our code against a named
+baseline **side by side**: both run in the same process (or the same job, for fresh-process
+timings), interleaved repeat by repeat, so that machine noise hits both alike. A row reports
+the **median of N runs** with the min-max range, and the ratio ours / baseline of the medians.
+Tests contain no timing assertions.
+
+The numbers below come from one 2-core machine shared with other work, so they are noisy:
+compare ratios, not absolute seconds, and re-run a script before drawing conclusions.
+
+Run a benchmark from the project root, e.g. `.venv/bin/python bench/load.py --repeat 5`;
+it rewrites only its own section of this file.
+"""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall-clock seconds of repeated runs."""
+
+    seconds: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    def summary(self) -> str:
+        return f"{self.median:.3f} ({min(self.seconds):.3f}–{max(self.seconds):.3f})"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the results table; ``baseline`` is None when there is none."""
+
+    what: str
+    baseline_name: str
+    baseline: Timing | None
+    ours: Timing
+    target: str = ""
+
+    def cells(self) -> list[str]:
+        if self.baseline is None:
+            return [self.what, self.baseline_name, "–", self.ours.summary(), "–", self.target]
+        ratio = f"{self.ours.median / self.baseline.median:.2f}×"
+        base = self.baseline.summary()
+        return [self.what, self.baseline_name, base, self.ours.summary(), ratio, self.target]
+
+
+# --- test data ---------------------------------------------------------------------------
+
+
+def tile_stations(base: pd.DataFrame, rows: int, regions: Regions, seed: int) -> pd.DataFrame:
+    """``rows`` stations: ``base`` unchanged, then jittered copies with new ids and names.
+
+    Copy k (k >= 1) gets ids "<id>-k", names "<name>（k+1号）" and offsets drawn from
+    N(0, JITTER_M) per axis; an offset that would leave the row's district is dropped.
+    The last, partial copy is a seeded random sample of ``base``.
+    """
+    rng = np.random.default_rng(seed)
+    parts, k = [base], 1
+    while sum(len(p) for p in parts) < rows:
+        need = rows - sum(len(p) for p in parts)
+        src = base if need >= len(base) else base.iloc[np.sort(rng.choice(len(base), need, False))]
+        copy = src.copy()
+        copy["id"] = src["id"] + f"-{k:02d}"
+        copy["name"] = src["name"] + f"（{k + 1}号）"
+        copy["name_en"] = src["name_en"] + f" (No. {k + 1})"
+        lon, lat = _jitter(src, regions, rng)
+        copy["lon"], copy["lat"] = [f"{v:.6f}" for v in lon], [f"{v:.6f}" for v in lat]
+        parts.append(copy)
+        k += 1
+    return pd.concat(parts, ignore_index=True).iloc[:rows]
+
+
+def _jitter(src: pd.DataFrame, regions: Regions, rng: np.random.Generator) -> tuple:
+    """Jittered lon, lat of ``src``; rows whose offset changes district keep their place."""
+    lon0, lat0 = src["lon"].astype(float).to_numpy(), src["lat"].astype(float).to_numpy()
+    east_m, north_m = rng.normal(0.0, JITTER_M, (2, len(src)))
+    lat = lat0 + north_m / M_PER_DEG_LAT
+    lon = lon0 + east_m / (M_PER_DEG_LAT * np.cos(np.radians(lat0)))
+    codes = regions.districts["district_adcode"].to_numpy()
+    found = regions.locate(lon, lat)
+    moved = np.where(found >= 0, codes[found], "") != src["district_adcode"].to_numpy()
+    lon[moved], lat[moved] = lon0[moved], lat0[moved]
+    return lon, lat
+
+
+def free_text_variant(frame: pd.DataFrame) -> pd.DataFrame:
+    """The same stations as a union spreadsheet: Chinese headers, one free-text 设施 cell
+    listing the amenities marked yes ("休息区、饮水、卫生间"), no admin columns."""
+    flags = frame[list(amenities.KEYS)].to_numpy() == amenities.YES
+    labels = np.array([amenities.label(k) for k in amenities.KEYS])
+    kinds = frame["kind"].map({"warm_heart": "暖心驿站", "driver_home": "司机之家"})
+    return pd.DataFrame(
+        {
+            "编号": frame["id"],
+            "站点名称": frame["name"],
+            "类型": kinds,
+            "经度": frame["lon"],
+            "纬度": frame["lat"],
+            "详细地址": frame["address"],
+            "开放时间": frame["opening_hours"],
+            "联系电话": frame["phone"],
+            "依托单位": frame["host_type"],
+            "设施": ["、".join(labels[row]) for row in flags],
+        }
+    )
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+def make_data_dir(stations: pd.DataFrame, root: Path) -> Path:
+    """A DATA_DIR with the shipped boundaries (symlinked) and ``stations`` as the default."""
+    data_dir = root / "data"
+    (data_dir / "stations").mkdir(parents=True)
+    (data_dir / "boundaries").symlink_to(DATA_DIR / "boundaries", target_is_directory=True)
+    write_csv(stations, data_dir / "stations" / "synthetic_stations.csv")
+    meta = SHIPPED.with_suffix(".meta.json").read_text(encoding="utf-8")
+    (data_dir / "stations" / "synthetic_stations.meta.json").write_text(meta, encoding="utf-8")
+    return data_dir
+
+
+# --- timing ------------------------------------------------------------------------------
+
+
+def clock(fn: Callable[[], object]) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def interleaved(
+    baseline: Callable[[], object], ours: Callable[[], object], repeat: int
+) -> tuple[Timing, Timing]:
+    """Time both ``repeat`` times, alternating which goes first, after one untimed warm-up."""
+    baseline(), ours()
+    base_s: list[float] = []
+    ours_s: list[float] = []
+    for i in range(repeat):
+        pair = [(baseline, base_s), (ours, ours_s)]
+        for fn, out in pair if i % 2 == 0 else pair[::-1]:
+            out.append(clock(fn))
+    return Timing(tuple(base_s)), Timing(tuple(ours_s))
+
+
+def bench_parse(path: Path, regions: Regions, rows: int, repeat: int) -> tuple[Timing, Timing]:
+    """Interleave pandas.read_csv and read_raw + parse_stations; check the parse is clean."""
+    result = parse_stations(read_raw(path), regions)
+    print(
+        f"  {path.name}: {len(result.stations):,} stations, {len(result.errors)} errors, "
+        f"{len(result.warnings)} warnings"
+    )
+    if len(result.stations) != rows or result.errors:
+        raise SystemExit(f"expected {rows:,} stations and no errors; first: {result.errors[:3]}")
+    return interleaved(
+        lambda: pd.read_csv(path), lambda: parse_stations(read_raw(path), regions), repeat
+    )
+
+
+def run_python(code: str) -> None:
+    """Run ``code`` in a fresh interpreter (the same one as this script) from the root."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"subprocess failed:\n{code}\n{proc.stderr}")
+
+
+def bench_cold_start(data_dir: Path, store: Path, repeat: int) -> tuple[Timing, Timing]:
+    """Fresh-process create_app against a fresh-process import of flask, pandas, geopandas."""
+    config = {"DATA_DIR": str(data_dir), "STORE": str(store)}
+    app_code = (
+        f"from locator import create_app; app = create_app({config!r}); "
+        "assert len(app.extensions['locator'].table) > 0"
+    )
+    return interleaved(
+        lambda: run_python("import flask, pandas, geopandas"),
+        lambda: run_python(app_code),
+        repeat,
+    )
+
+
+def bench_create_app(data_dir: Path, store: Path, repeat: int) -> Timing:
+    """create_app in this process, imports warm (one untimed warm-up call first)."""
+    config = {"DATA_DIR": data_dir, "STORE": store}
+    create_app(config)
+    return Timing(tuple(clock(lambda: create_app(config)) for _ in range(repeat)))
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def markdown_table(rows: list[Row], repeat: int) -> str:
+    head = [
+        "benchmark",
+        "baseline",
+        f"baseline s, median of {repeat} (min–max)",
+        f"ours s, median of {repeat} (min–max)",
+        "ours / baseline",
+        "target",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    import geopandas
+
+    return (
+        f"{dt.date.today().isoformat()}; {os.cpu_count()} cores (`nproc`), {platform.machine()}; "
+        f"Python {platform.python_version()}, numpy {np.__version__}, "
+        f"pandas {pd.__version__}, geopandas {geopandas.__version__}"
+    )
+
+
+def section(table: str, args: argparse.Namespace) -> str:
+    return f"""{HEADING}
+
+Measured {machine()}.
+Command: `.venv/bin/python bench/load.py --rows {args.rows} --repeat {args.repeat}`.
+
+{table}
+
+* Load + validate: `parse_stations(read_raw(path), regions)` against `pandas.read_csv(path)`
+  of the same file, interleaved in one process after one untimed warm-up of each. The
+  district polygons (`load_regions`) are loaded once, outside the timing. Each file is the
+  shipped synthetic stations tiled with new ids and ~{JITTER_M:.0f} m of seeded jitter; every
+  run yields all {args.rows:,} stations and no errors.
+* Cold start: wall time of a fresh `python -c "from locator import create_app;
+  create_app(...)"` with {args.cold_rows:,} stations (STORE absent, so the CSV is parsed)
+  against a fresh `python -c "import flask, pandas, geopandas"`, interleaved, after one
+  untimed warm-up of each (byte-code and page caches warm). The last row is `create_app`
+  alone with imports warm.
+"""
+
+
+def record(text: str, path: Path = BENCHMARKS) -> None:
+    """Replace this script's section of ``path`` (creating the file if needed)."""
+    old = path.read_text(encoding="utf-8") if path.exists() else INTRO
+    start = old.find(HEADING)
+    if start < 0:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        end = old.find("\n## ", start + len(HEADING))
+        rest = "" if end < 0 else "\n" + old[end + 1 :]
+        new = old[:start] + text + rest
+    path.write_text(new, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="stations to load and validate")
+    parser.add_argument("--cold-rows", type=int, default=10_000, help="stations at cold start")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each")
+    parser.add_argument("--seed", type=int, default=20221, help="jitter seed")
+    parser.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
+    args = parser.parse_args(argv)
+
+    regions = load_regions(DATA_DIR)
+    base = pd.read_csv(SHIPPED, dtype=str, keep_default_na=False)
+    stations = tile_stations(base, args.rows, regions, args.seed)
+    with tempfile.TemporaryDirectory(prefix="locator-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        canonical = write_csv(stations, tmp / "stations.csv")
+        text = write_csv(free_text_variant(stations), tmp / "stations_zh_text.csv")
+        n = f"{args.rows:,}"
+        target = f"≤ {TARGET_RATIO:g}×"
+        rows = []
+        print(f"A. load + validate {n} stations, repeat {args.repeat}")
+        for path, what in (
+            (canonical, f"load + validate {n} stations, canonical CSV"),
+            (text, f"load + validate {n} stations, Chinese headers, free-text 设施"),
+        ):
+            base_t, ours_t = bench_parse(path, regions, args.rows, args.repeat)
+            rows.append(Row(what, "`pandas.read_csv`", base_t, ours_t, target))
+
+        print(f"B. cold start with {args.cold_rows:,} stations, repeat {args.repeat}")
+        data_dir = make_data_dir(tile_stations(base, args.cold_rows, regions, args.seed), tmp)
+        store = tmp / "none.gpkg"
+        base_t, ours_t = bench_cold_start(data_dir, store, args.repeat)
+        m = f"{args.cold_rows:,}"
+        rows.append(Row(f"app cold start, {m} stations (fresh process)", "import floor", base_t, ours_t))
+        warm = bench_create_app(data_dir, store, args.repeat)
+        rows.append(Row(f"`create_app` only, {m} stations (imports warm)", "–", None, warm))
+
+    table = markdown_table(rows, args.repeat)
+    print()
+    print(table)
+    if not args.no_record:
+        record(section(table, args))
+        print(f"\nrecorded in {BENCHMARKS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Nearest-station search: k nearest by ellipsoidal distance, with filters.
+
+How it stays fast when a filter matches few stations: every distinct filter
+(kind, amenities, include_unknown) gets its own KD-tree over just the matching
+stations, built on first use from per-amenity row lists and cached. A query
+never walks stations that fail those filters. Opening hours change with the
+time asked, so they are checked on the candidates only, widening the search
+until enough open (or unknown) stations are found.
+
+Candidates come from a KD-tree over earth-centred coordinates, whose chord
+distance never exceeds the geodesic; they are ranked by
+:func:`locator.geodesy.distance_m`. The search stops once the k-th best
+distance is no longer than the chord to the farthest candidate examined, so
+no unexamined station can be nearer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from locator import amenities, coords, hours
+from locator.geodesy import distance_m, ecef_m
+from locator.stations import StationTable
+
+MAX_CACHED_SUBSETS = 256
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a station must offer. ``open_at`` drops stations closed then (unknown hours stay)."""
+
+    kind: str | None = None
+    amenities: tuple[str, ...] = ()
+    include_unknown: bool = False
+    open_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One station found: its table row, distance, bearing from the query and open state."""
+
+    row: int
+    distance_m: float
+    bearing_deg: float
+    open_now: str
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """Hits sorted by distance; ``number_matched`` counts every station passing the filters."""
+
+    hits: tuple[Hit, ...]
+    number_matched: int
+    evaluated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Subset:
+    """Rows passing the static filters, and a KD-tree over their ECEF points."""
+
+    rows: np.ndarray
+    tree: cKDTree
+
+
+class StationIndex:
+    """Spatial index over a :class:`StationTable`; safe to share between threads."""
+
+    def __init__(self, table: StationTable) -> None:
+        self.table = table
+        self.lon = table.frame["lon"].to_numpy(dtype=float)
+        self.lat = table.frame["lat"].to_numpy(dtype=float)
+        self.xyz = ecef_m(self.lon, self.lat)
+        self.hours = hours.Hours(table.frame["opening_hours"])
+        self._kind = table.frame["kind"].to_numpy()
+        self._with = {  # per amenity: rows with "yes", and rows with "yes" or "unknown"
+            (key, unknown): np.flatnonzero((col == 1) | (unknown & (col == -1)))
+            for i, key in enumerate(amenities.KEYS)
+            for unknown, col in ((False, table.amenity_codes[:, i]),
+                                 (True, table.amenity_codes[:, i]))
+        }  # fmt: skip
+        self._subsets: OrderedDict[tuple[object, ...], Subset] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def subset(self, filters: Filters) -> Subset:
+        """The cached subset for ``filters`` (its static part), built on first use."""
+        key = (filters.kind, tuple(sorted(set(filters.amenities))), filters.include_unknown)
+        with self._lock:
+            if key in self._subsets:
+                self._subsets.move_to_end(key)
+                return self._subsets[key]
+        rows = self._matching_rows(filters)
+        found = Subset(rows, cKDTree(self.xyz[rows]))
+        with self._lock:
+            self._subsets[key] = found
+            while len(self._subsets) > MAX_CACHED_SUBSETS:
+                self._subsets.popitem(last=False)
+        return found
+
+    def _matching_rows(self, filters: Filters) -> np.ndarray:
+        lists = [self._with[(a, filters.include_unknown)] for a in set(filters.amenities)]
+        if not lists:
+            rows = np.arange(len(self.table))
+        else:
+            lists.sort(key=len)  # start from the rarest amenity: work is O(its count)
+            rows = lists[0]
+            for other in lists[1:]:
+                rows = rows[np.isin(rows, other, assume_unique=True)]
+        if filters.kind:
+            rows = rows[self._kind[rows] == filters.kind]
+        return rows
+
+    def nearest(self, lon: float, lat: float, k: int, filters: Filters = Filters(),
+                radius_m: float | None = None, when: dt.datetime | None = None) -> Nearest:  # fmt: skip
+        """The ``k`` stations nearest to (lon, lat) WGS84 that pass ``filters``.
+
+        ``radius_m`` limits the search; open states are evaluated at
+        ``filters.open_at``, else ``when``, else now (Beijing time).
+        """
+        at = hours.local_time(filters.open_at or when)
+        sub = self.subset(filters)
+        if len(sub.rows) == 0:
+            return Nearest((), 0, at)
+        point = ecef_m(lon, lat)[0]
+        if radius_m is None:
+            rows, dist, matched = self._k_nearest(sub, point, lon, lat, k, filters, at)
+        else:
+            rows, dist, matched = self._within(sub, point, lon, lat, radius_m, filters, at)
+            rows, dist = rows[:k], dist[:k]
+        bearing = coords.geodesic_bearing_deg(np.full(len(rows), lon), np.full(len(rows), lat),
+                                              self.lon[rows], self.lat[rows])  # fmt: skip
+        state = self.hours.states_at(at, rows)
+        hits = tuple(
+            Hit(int(r), float(d), float(b), hours.STATE_NAMES[int(s)])
+            for r, d, b, s in zip(rows, dist, bearing, state, strict=True)
+        )
+        return Nearest(hits, matched, at)
+
+    def _open_ok(self, rows: np.ndarray, filters: Filters, at: dt.datetime) -> np.ndarray:
+        if filters.open_at is None:
+            return np.ones(len(rows), dtype=bool)
+        return self.hours.states_at(at, rows) != hours.CLOSED
+
+    def _k_nearest(self, sub: Subset, point: np.ndarray, lon: float, lat: float, k: int,
+                   filters: Filters, at: dt.datetime) -> tuple[np.ndarray, np.ndarray, int]:  # fmt: skip
+        n = len(sub.rows)
+        matched = int(self._open_ok(sub.rows, filters, at).sum())
+        want = min(k, matched)
+        kq = min(n, k + 4)
+        while True:
+            chord, idx = sub.tree.query(point, k=kq)
+            chord, idx = np.atleast_1d(chord), np.atleast_1d(idx)
+            rows = sub.rows[idx]
+            rows = rows[self._open_ok(rows, filters, at)]
+            dist = distance_m(lon, lat, self.lon[rows], self.lat[rows])
+            order = np.argsort(dist, kind="stable")[:want]
+            if kq == n or (len(order) == want and (want == 0 or dist[order[-1]] <= chord[-1])):
+                return rows[order], dist[order], matched
+            kq = min(n, kq * 4)
+
+    def _within(self, sub: Subset, point: np.ndarray, lon: float, lat: float, radius_m: float,
+                filters: Filters, at: dt.datetime) -> tuple[np.ndarray, np.ndarray, int]:  # fmt: skip
+        rows = sub.rows[np.asarray(sub.tree.query_ball_point(point, r=radius_m), dtype=np.int64)]
+        dist = distance_m(lon, lat, self.lon[rows], self.lat[rows])
+        keep = (dist <= radius_m) & self._open_ok(rows, filters, at)
+        rows, dist = rows[keep], dist[keep]
+        order = np.argsort(dist, kind="stable")
+        return rows[order], dist[order], len(rows)
+
+    def nearest_many(self, lon: np.ndarray, lat: np.ndarray, k: int = 1,
+                     filters: Filters = Filters()) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """Batch search: (rows, distance_m), each (n, k), for many points at once.
+
+        Opening hours are not applied. Where fewer than k stations pass the
+        filters, missing entries are row -1 and distance NaN.
+        """
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        sub = self.subset(filters)
+        rows = np.full((len(lon), k), -1, dtype=np.int64)
+        dist = np.full((len(lon), k), np.nan)
+        m = len(sub.rows)
+        if m == 0 or len(lon) == 0:
+            return rows, dist
+        todo = np.arange(len(lon))
+        kq = min(m, k + 2)
+        while len(todo):
+            chord, idx = sub.tree.query(ecef_m(lon[todo], lat[todo]), k=kq)
+            chord, idx = chord.reshape(len(todo), kq), idx.reshape(len(todo), kq)
+            cand = sub.rows[idx]
+            d = distance_m(lon[todo, None], lat[todo, None], self.lon[cand], self.lat[cand])
+            order = np.argsort(d, axis=1, kind="stable")[:, :k]
+            best_rows = np.take_along_axis(cand, order, axis=1)
+            best_d = np.take_along_axis(d, order, axis=1)
+            done = (kq == m) | (best_d[:, -1] <= chord[:, -1])
+            width = best_rows.shape[1]
+            rows[todo[done], :width] = best_rows[done]
+            dist[todo[done], :width] = best_d[done]
+            todo, kq = todo[~done], min(m, kq * 4)
+        return rows, dist
