@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from locator import config
+from locator.index import StationIndex
 from locator.regions import Regions, load_regions
 from locator.stations import StationTable
 from locator.store import load_table
@@ -27,6 +28,7 @@ class State:
     settings: dict[str, Any]
     regions: Regions
     table: StationTable
+    index: StationIndex
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -36,18 +38,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     settings = config.from_environment(test_config)
     app.config["TESTING"] = bool(settings.pop("TESTING", False))
-    app.config["JSON_SORT_KEYS"] = False
+    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024  # a 100,000-point batch is ~3 MB
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     data_dir = Path(settings["DATA_DIR"])
     store = Path(settings["STORE"] or Path(app.instance_path) / "stations.gpkg")
     settings["STORE"] = store
     regions = load_regions(data_dir, settings["REGION"])
-    app.extensions["locator"] = State(settings, regions, load_table(data_dir, store, regions))
+    table = load_table(data_dir, store, regions)
+    app.extensions["locator"] = State(settings, regions, table, StationIndex(table))
 
-    from locator import api, cli, pages
+    from locator import api, api_search, cli, pages
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_search.bp)
     app.register_blueprint(pages.bp)
     api.register_error_handlers(app)
     cli.register(app)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from locator import amenities, coords, hours
+from locator import amenities, coords, hours, route
 from locator.geodesy import distance_m, ecef_m
 from locator.stations import StationTable
 
@@ -81,9 +81,11 @@ class StationIndex:
         self._with = {  # per amenity: rows with "yes", and rows with "yes" or "unknown"
             (key, unknown): np.flatnonzero((col == 1) | (unknown & (col == -1)))
             for i, key in enumerate(amenities.KEYS)
-            for unknown, col in ((False, table.amenity_codes[:, i]),
-                                 (True, table.amenity_codes[:, i]))
-        }  # fmt: skip
+            for unknown, col in (
+                (False, table.amenity_codes[:, i]),
+                (True, table.amenity_codes[:, i]),
+            )
+        }
         self._subsets: OrderedDict[tuple[object, ...], Subset] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -115,8 +117,15 @@ class StationIndex:
             rows = rows[self._kind[rows] == filters.kind]
         return rows
 
-    def nearest(self, lon: float, lat: float, k: int, filters: Filters = Filters(),
-                radius_m: float | None = None, when: dt.datetime | None = None) -> Nearest:  # fmt: skip
+    def nearest(
+        self,
+        lon: float,
+        lat: float,
+        k: int,
+        filters: Filters = Filters(),
+        radius_m: float | None = None,
+        when: dt.datetime | None = None,
+    ) -> Nearest:
         """The ``k`` stations nearest to (lon, lat) WGS84 that pass ``filters``.
 
         ``radius_m`` limits the search; open states are evaluated at
@@ -132,8 +141,9 @@ class StationIndex:
         else:
             rows, dist, matched = self._within(sub, point, lon, lat, radius_m, filters, at)
             rows, dist = rows[:k], dist[:k]
-        bearing = coords.geodesic_bearing_deg(np.full(len(rows), lon), np.full(len(rows), lat),
-                                              self.lon[rows], self.lat[rows])  # fmt: skip
+        bearing = coords.geodesic_bearing_deg(
+            np.full(len(rows), lon), np.full(len(rows), lat), self.lon[rows], self.lat[rows]
+        )
         state = self.hours.states_at(at, rows)
         hits = tuple(
             Hit(int(r), float(d), float(b), hours.STATE_NAMES[int(s)])
@@ -146,8 +156,16 @@ class StationIndex:
             return np.ones(len(rows), dtype=bool)
         return self.hours.states_at(at, rows) != hours.CLOSED
 
-    def _k_nearest(self, sub: Subset, point: np.ndarray, lon: float, lat: float, k: int,
-                   filters: Filters, at: dt.datetime) -> tuple[np.ndarray, np.ndarray, int]:  # fmt: skip
+    def _k_nearest(
+        self,
+        sub: Subset,
+        point: np.ndarray,
+        lon: float,
+        lat: float,
+        k: int,
+        filters: Filters,
+        at: dt.datetime,
+    ) -> tuple[np.ndarray, np.ndarray, int]:
         n = len(sub.rows)
         matched = int(self._open_ok(sub.rows, filters, at).sum())
         want = min(k, matched)
@@ -163,8 +181,16 @@ class StationIndex:
                 return rows[order], dist[order], matched
             kq = min(n, kq * 4)
 
-    def _within(self, sub: Subset, point: np.ndarray, lon: float, lat: float, radius_m: float,
-                filters: Filters, at: dt.datetime) -> tuple[np.ndarray, np.ndarray, int]:  # fmt: skip
+    def _within(
+        self,
+        sub: Subset,
+        point: np.ndarray,
+        lon: float,
+        lat: float,
+        radius_m: float,
+        filters: Filters,
+        at: dt.datetime,
+    ) -> tuple[np.ndarray, np.ndarray, int]:
         rows = sub.rows[np.asarray(sub.tree.query_ball_point(point, r=radius_m), dtype=np.int64)]
         dist = distance_m(lon, lat, self.lon[rows], self.lat[rows])
         keep = (dist <= radius_m) & self._open_ok(rows, filters, at)
@@ -172,8 +198,9 @@ class StationIndex:
         order = np.argsort(dist, kind="stable")
         return rows[order], dist[order], len(rows)
 
-    def nearest_many(self, lon: np.ndarray, lat: np.ndarray, k: int = 1,
-                     filters: Filters = Filters()) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    def nearest_many(
+        self, lon: np.ndarray, lat: np.ndarray, k: int = 1, filters: Filters = Filters()
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Batch search: (rows, distance_m), each (n, k), for many points at once.
 
         Opening hours are not applied. Where fewer than k stations pass the
@@ -202,3 +229,43 @@ class StationIndex:
             dist[todo[done], :width] = best_d[done]
             todo, kq = todo[~done], min(m, kq * 4)
         return rows, dist
+
+
+@dataclass(frozen=True)
+class AlongRoute:
+    """Stations within a corridor of a route, ordered by distance along it from the start."""
+
+    rows: np.ndarray
+    along_m: np.ndarray
+    offset_m: np.ndarray
+    open_now: tuple[str, ...]
+    number_matched: int
+    route_length_m: float
+    evaluated_at: dt.datetime
+
+
+def along_route(
+    index: StationIndex,
+    points: np.ndarray,
+    corridor_m: float,
+    limit: int,
+    filters: Filters = Filters(),
+    when: dt.datetime | None = None,
+) -> AlongRoute:
+    """Stations passing ``filters`` within ``corridor_m`` of the route ``points`` ([lon, lat])."""
+    at = hours.local_time(filters.open_at or when)
+    sub = index.subset(filters).rows
+    found = route.corridor(points, index.lon[sub], index.lat[sub], corridor_m)
+    rows = sub[found.rows]
+    state = index.hours.states_at(at, rows)
+    keep = state != hours.CLOSED if filters.open_at is not None else np.ones(len(rows), bool)
+    rows, state = rows[keep][:limit], state[keep][:limit]
+    return AlongRoute(
+        rows,
+        found.along_m[keep][:limit],
+        found.offset_m[keep][:limit],
+        tuple(hours.STATE_NAMES[int(s)] for s in state),
+        int(keep.sum()),
+        found.route_length_m,
+        at,
+    )

@@ -6,9 +6,10 @@ framework and for the CLI.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
-from locator import amenities, schema
+from locator import amenities, coords, schema
 from locator.errors import BadQuery
 
 
@@ -91,3 +92,41 @@ def parse_fields(value: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]
     if unknown:
         raise BadQuery(f"unknown field {', '.join(unknown)}; use any of {', '.join(allowed)}.")
     return names
+
+
+POINT_DATUMS = ("wgs84", "gcj02", "bd09")
+
+
+def parse_point(lon: str | None, lat: str | None, crs: str | None) -> tuple[float, float]:
+    """A query point as WGS84 (lon, lat); ``crs`` is the datum it was given in."""
+    datum = (crs or "wgs84").strip().lower()
+    if datum not in POINT_DATUMS:
+        raise BadQuery(f"crs must be one of {', '.join(POINT_DATUMS)}, got {crs!r}.")
+    x = parse_float("lon", lon, -180, 180)
+    y = parse_float("lat", lat, -90, 90)
+    out = coords.to_wgs84(x, y, datum)
+    return float(out[0]), float(out[1])
+
+
+def parse_datetime(name: str, value: str | None) -> dt.datetime | None:
+    """ISO 8601 date-time (naive means Beijing time), "now", or None when absent."""
+    if value is None or value == "":
+        return None
+    if value == "now":
+        return dt.datetime.now(dt.UTC)
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise BadQuery(
+            f"{name} must be an ISO 8601 time like 2024-05-01T21:30, got {value!r}."
+        ) from None
+
+
+def parse_positive(name: str, value: str | None, hi: float) -> float | None:
+    """A number in (0, hi], or None when absent."""
+    if value is None or value == "":
+        return None
+    number = parse_float(name, value, 0, hi)
+    if number <= 0:
+        raise BadQuery(f"{name} must be greater than 0, got {value!r}.")
+    return number
