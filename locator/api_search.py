@@ -140,7 +140,7 @@ def _points_from_request() -> tuple[np.ndarray, np.ndarray, list[str] | None, di
         pairs = np.asarray(body, dtype=float).reshape(-1, 2)
     except (TypeError, ValueError):
         raise BadQuery("points must be [lon, lat] number pairs.") from None
-    return pairs[:, 0], pairs[:, 1], None, options
+    return (*_numbers(pd.Series(pairs[:, 0]), pd.Series(pairs[:, 1]), first_row=0), None, options)
 
 
 def _points_from_csv(raw: bytes) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
