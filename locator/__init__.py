@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import Babel
 
 from locator import config
 from locator.index import StationIndex
@@ -48,8 +49,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     table = load_table(data_dir, store, regions)
     app.extensions["locator"] = State(settings, regions, table, StationIndex(table))
 
-    from locator import api, api_search, cli, pages
+    from locator import api, api_search, cli, i18n, pages
 
+    Babel(app, default_locale=i18n.DEFAULT, locale_selector=pages.select_locale)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_search.bp)
     app.register_blueprint(pages.bp)

@@ -1,26 +1,173 @@
-"""Blueprint for the HTML pages. Templates escape every data field (Jinja autoescape)."""
+"""Blueprint for the HTML pages: the station finder at ``/`` and a page per station.
+
+Templates escape every data field (Jinja autoescape, never ``|safe`` on data). Data
+reaches the finder's script only as JSON (``|tojson``) or from the API, and the script
+puts it on the page with ``textContent``. Interface text is translated by Flask-Babel;
+:func:`select_locale` picks the language (see :mod:`locator.i18n`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from flask import Blueprint, render_template, request
+import numpy as np
+from flask import Blueprint, has_request_context, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
-from locator import state
+from locator import hours, i18n, navigation, state
 from locator.api import SYNTHETIC_NOTE
+from locator.errors import NotFound
+from locator.regions import Regions
 
 bp = Blueprint("pages", __name__)
 
+# The apps the navigation buttons open, in the order shown (Google is blocked in China).
+NAV_APPS = ("amap", "baidu", "tencent", "apple")
+
+
+def select_locale() -> str:
+    """Flask-Babel's locale selector: ``?lang=`` wins over Accept-Language; default zh."""
+    if not has_request_context():
+        return i18n.DEFAULT
+    return i18n.choose(request.args.get("lang"), request.accept_languages)
+
+
+def current_lang() -> str:
+    """The language of the page being rendered ("zh" or "en")."""
+    return i18n.normalise(str(get_locale())) or i18n.DEFAULT
+
+
+@bp.app_context_processor
+def language_context() -> dict[str, Any]:
+    """``lang``, ``html_lang`` and a link to this page in the other language."""
+    lang = current_lang()
+    other = "en" if lang == "zh" else "zh"
+    query = urlencode({**request.args.to_dict(), "lang": other})
+    return {
+        "lang": lang,
+        "html_lang": i18n.HTML_LANG[lang],
+        "other_lang": other,
+        "other_html_lang": i18n.HTML_LANG[other],
+        "switch_url": f"{quote(request.path)}?{query}",
+        "lang_arg": i18n.normalise(request.args.get("lang")),
+        "synthetic_note": SYNTHETIC_NOTE,
+    }
+
+
+def nav_labels() -> dict[str, str]:
+    """Button text for each navigation app, in :data:`NAV_APPS` order."""
+    return {
+        "amap": _("Amap"),
+        "baidu": _("Baidu Maps"),
+        "tencent": _("Tencent Maps"),
+        "apple": _("Apple Maps"),
+    }
+
+
+def finder_text() -> dict[str, str]:
+    """Interface text the finder's script shows; ``{name}`` marks a value it fills in."""
+    return {
+        "choose": _("Use your location, tap the map or pick a district to find stations."),
+        "searching": _("Searching…"),
+        "count": _("{matched} matched, {shown} shown"),
+        "none": _("No station matches these filters. Try turning one off."),
+        "error": _("The search failed. Please try again."),
+        "map_error": _("The station map could not be loaded."),
+        "locating": _("Finding your location…"),
+        "geo_denied": _("Location access was refused. Tap the map or pick a district."),
+        "geo_unavailable": _("Your location is not available. Tap the map or pick a district."),
+        "open_yes": _("Open now"),
+        "open_no": _("Closed now"),
+        "open_unknown": _("Hours unknown"),
+        "ebike": _("about {min} min by e-bike (estimate)"),
+        "truck": _("about {min} min by truck (estimate)"),
+        "metres": _("{n} m"),
+        "kilometres": _("{n} km"),
+        "details": _("Details"),
+        "show_on_map": _("Show on map"),
+        "navigate": _("Navigate with"),
+        "amenities": _("Amenities"),
+        "more_amenities": _("+{n} more"),
+        "you_are_here": _("Your position"),
+    }
+
+
+def district_choices(regions: Regions) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Districts grouped by city (in file order), each with a point inside its polygon.
+
+    The point is shapely's representative point, so it lies inside even a crescent-shaped
+    district; lat/lon are WGS84 degrees rounded to 5 places (about 1 m).
+    """
+    frame = regions.districts
+    points = frame.geometry.representative_point()
+    cities: dict[str, list[dict[str, Any]]] = {}
+    for rec, point in zip(frame.to_dict("records"), points, strict=True):
+        cities.setdefault(str(rec["city_name"]), []).append(
+            {
+                "adcode": str(rec["district_adcode"]),
+                "name": str(rec["district_name"]),
+                "lat": round(point.y, 5),
+                "lon": round(point.x, 5),
+            }
+        )
+    return list(cities.items())
+
 
 @bp.get("/")
-def home() -> Any:
-    """A map of every station; the finder replaces it later."""
-    table = state().table
+def finder() -> Any:
+    """The station finder: where am I, what do I need, which stations are nearest."""
+    st = state()
+    lang = current_lang()
+    cities = district_choices(st.regions)
+    labels = i18n.amenity_labels(lang)
+    config = {
+        "tiles": request.args.get("tiles", "osm") != "none",
+        "urls": {
+            "nearest": url_for("search.nearest"),
+            "stations": url_for("api.stations", limit=10000, fields="id,name,kind"),
+            "station": url_for("pages.station", station_id="__id__"),
+        },
+        "kinds": i18n.kind_labels(lang),
+        # Lists of pairs, not objects: |tojson sorts object keys and these have an order.
+        "amenities": list(labels.items()),
+        "districts": {d["adcode"]: [d["lat"], d["lon"]] for _city, ds in cities for d in ds},
+        "nav": list(nav_labels().items()),
+        "text": finder_text(),
+    }
     return render_template(
-        "home.html",
-        dataset=table.info,
-        count=len(table),
-        synthetic_note=SYNTHETIC_NOTE,
+        "finder.html",
+        dataset=st.table.info,
+        count=len(st.table),
+        cities=cities,
+        kinds=config["kinds"],
+        shortlist=[(k, labels[k]) for k in i18n.SHORTLIST],
+        more=[(k, v) for k, v in labels.items() if k not in i18n.SHORTLIST],
+        config=config,
+    )
+
+
+@bp.get("/stations/<station_id>")
+def station(station_id: str) -> Any:
+    """One station's page; an unknown id gets an HTML 404 page, not the API's JSON."""
+    st = state()
+    try:
+        row = st.table.row_of(station_id)
+    except NotFound:
+        return render_template("not_found.html", station_id=station_id), 404
+    rec = st.table.frame.iloc[row].to_dict()
+    lang = current_lang()
+    open_code = int(st.index.hours.states_at(None, np.array([row]))[0])
+    links = navigation.links(rec["lon"], rec["lat"], rec["name"], rec["kind"])
+    return render_template(
+        "station.html",
+        dataset=st.table.info,
+        station=rec,
+        kind_label=i18n.kind_label(rec["kind"], lang),
+        amenities=[(k, label, rec[k]) for k, label in i18n.amenity_labels(lang).items()],
+        open_now=hours.STATE_NAMES[open_code],
+        nav=[(app, label, links[app]) for app, label in nav_labels().items()],
         tiles=request.args.get("tiles", "osm") != "none",
     )
 
@@ -30,13 +177,18 @@ def api_docs() -> Any:
     """The OpenAPI document rendered as a plain page (no external assets)."""
     from locator.openapi import build_spec
 
-    return render_template("docs.html", spec=build_spec())
+    return render_template("docs.html", spec=build_spec(), html_lang="en")
 
 
 @bp.after_app_request
 def deny_framing(response: Any) -> Any:
-    """Pages may not be framed by other sites (embeds will opt in explicitly)."""
+    """Pages may not be framed by other sites (embeds will opt in explicitly).
+
+    The referrer policy keeps the finder's query string (the user's position) from
+    leaking to map tiles and navigation apps.
+    """
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     return response

@@ -8,11 +8,20 @@ recorded, and any JavaScript dialog counts as an injected script having run.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Page,
+    Route,
+    sync_playwright,
+)
 from werkzeug.serving import make_server
 
 from locator import create_app
@@ -30,8 +39,8 @@ CHROMIUM_ARGS = [
 ]
 # Runs before the page's scripts. Leaflet assigns ``window.L`` once, at the end of its
 # bundle; through public API the setter then turns off map animations (so a view set by
-# home.js or a test is final at once) and hands the test each map as it is built, so
-# home.js needs no test-only global.
+# finder.js or a test is final at once) and hands the test each map as it is built, so
+# finder.js needs no test-only global.
 PREPARE_LEAFLET = """
 (() => {
   let leaflet;
@@ -86,10 +95,15 @@ def page_log() -> PageLog:
 
 
 @pytest.fixture()
-def page(browser: Browser, live_server: str, page_log: PageLog) -> Iterator[Page]:
-    """A fresh 1280x800 page that may only talk to ``live_server``; see ``page_log``."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    context.add_init_script(PREPARE_LEAFLET)
+def make_page(
+    browser: Browser, live_server: str, page_log: PageLog
+) -> Iterator[Callable[..., Page]]:
+    """Open pages that may only talk to ``live_server``; see ``page_log``.
+
+    Keyword arguments go to ``browser.new_context`` (a 1280x800 zh-CN context unless
+    overridden), e.g. ``geolocation`` and ``permissions``.
+    """
+    contexts: list[BrowserContext] = []
 
     def route(r: Route) -> None:
         url = r.request.url
@@ -108,19 +122,35 @@ def page(browser: Browser, live_server: str, page_log: PageLog) -> Iterator[Page
         page_log.dialogs.append(f"{d.type}: {d.message}")
         d.dismiss()
 
-    context.route("**/*", route)
-    pg = context.new_page()
-    pg.set_default_timeout(5_000)
-    pg.on("console", console)
-    pg.on("pageerror", lambda exc: page_log.page_errors.append(str(exc)))
-    pg.on("dialog", dialog)
+    def open_page(**options: Any) -> Page:
+        context = browser.new_context(
+            **{"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN", **options}
+        )
+        contexts.append(context)
+        context.add_init_script(PREPARE_LEAFLET)
+        context.route("**/*", route)
+        pg = context.new_page()
+        pg.set_default_timeout(5_000)
+        pg.on("console", console)
+        pg.on("pageerror", lambda exc: page_log.page_errors.append(str(exc)))
+        pg.on("dialog", dialog)
+        return pg
+
     try:
-        yield pg
+        yield open_page
     finally:
-        context.close()
+        for context in contexts:
+            context.close()
     # Backstop for every test, whatever it asserted itself.
     unexpected = [
         u for u in page_log.external_requests if not u.startswith(page_log.allowed_external)
     ]
     assert unexpected == [], "page tried to leave the test server"
     assert page_log.dialogs == [], "a dialog opened: injected script ran"
+    assert page_log.page_errors == [], "a script threw"
+
+
+@pytest.fixture()
+def page(make_page: Callable[..., Page]) -> Page:
+    """A fresh 1280x800 zh-CN page that may only talk to ``live_server``."""
+    return make_page()

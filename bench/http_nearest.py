@@ -1,0 +1,469 @@
+"""Benchmark ``GET /api/v1/nearest`` over HTTP behind gunicorn, against a no-op route.
+
+Run from the project root::
+
+    .venv/bin/python bench/http_nearest.py [--requests 1000] [--repeat 5]
+                                           [--worker-class sync,gthread] [--no-record]
+
+For each worker class, starts ``gunicorn -w 2`` on a free loopback port serving
+``bench/wsgi_bench.py`` (the locator app plus ``GET /bench/noop`` returning ``{}``), with
+the shipped synthetic stations (``LOCATOR_STORE`` points to a path that does not exist).
+One client (this process) sends requests one at a time over ``http.client``: per run,
+``--requests`` to each route, interleaved in blocks of ``--block`` whose order rotates.
+Latency is from sending the request to reading the whole body. Query points are seeded
+random points in central Beijing. gunicorn is always stopped at the end, and the whole
+benchmark stops by itself after ``--max-seconds``.
+
+Then the nearest request is profiled in-process (``app.test_client()`` and cProfile) and
+split into its parts, each timed on its own. Nothing touches the network beyond
+127.0.0.1. Results go to BENCHMARKS.md unless ``--no-record`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import http.client
+import io
+import json
+import os
+import pstats
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+from nearest import ROOT, load_average, machine, markdown, met, record
+from wsgi_bench import NOOP_PATH, SKETCH_PATH, create_bench_app
+
+HEADING = "## HTTP latency (bench/http_nearest.py)"
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+BEIJING = (116.20, 39.75, 116.60, 40.05)  # west, south, east, north: central Beijing
+GOAL = 1.5  # nearest median at most 1.5x the no-op median
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    paths: tuple[str, ...]  # cycled through, one per request
+
+
+@dataclass(frozen=True)
+class Latencies:
+    """Seconds of every request, and the median of each run."""
+
+    all_s: np.ndarray
+    run_medians_s: tuple[float, ...]
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.run_medians_s) * 1e3
+
+    def run_range_ms(self) -> str:
+        lo, hi = min(self.run_medians_s) * 1e3, max(self.run_medians_s) * 1e3
+        return f"{self.median_ms:.2f} ({lo:.2f}–{hi:.2f})"
+
+    def p95_ms(self) -> float:
+        return float(np.percentile(self.all_s, 95)) * 1e3
+
+
+def routes(n: int, seed: int) -> list[Route]:
+    rng = np.random.default_rng(seed)
+    west, south, east, north = BEIJING
+    lon, lat = rng.uniform(west, east, n), rng.uniform(south, north, n)
+
+    def nearest(extra: dict[str, str], path: str = "/api/v1/nearest") -> tuple[str, ...]:
+        return tuple(
+            f"{path}?" + urlencode({"lat": f"{y:.6f}", "lon": f"{x:.6f}", "k": 5, **extra})
+            for x, y in zip(lon, lat, strict=True)
+        )
+
+    return [
+        Route("no-op `/bench/noop` (baseline)", (NOOP_PATH,)),
+        Route("`/api/v1/health`", ("/api/v1/health",)),
+        Route("`/api/v1/nearest?lat=…&lon=…&k=5`", nearest({})),
+        Route("`/api/v1/nearest?…&k=5&amenities=shower`", nearest({"amenities": "shower"})),
+        Route(f"fix sketch `{SKETCH_PATH}?…&k=5` (not the product)", nearest({}, SKETCH_PATH)),
+    ]
+
+
+# --- the server --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_gunicorn(port: int, worker_class: str, env: dict[str, str]) -> subprocess.Popen:
+    cmd = [
+        str(GUNICORN),
+        "-w",
+        "2",
+        "-k",
+        worker_class,
+        "-b",
+        f"127.0.0.1:{port}",
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(ROOT / "bench"),
+        "wsgi_bench:create_bench_app()",
+    ]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+
+
+def wait_ready(proc: subprocess.Popen, port: int, timeout_s: float = 60.0) -> None:
+    """Return once GET /bench/noop answers 200; raise if gunicorn exits or times out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read() if proc.stderr else ""
+            raise SystemExit(f"gunicorn exited with {proc.returncode}:\n{err}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", NOOP_PATH)
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"gunicorn did not answer on port {port} within {timeout_s:.0f} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+# --- the client --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerRun:
+    worker_class: str
+    latencies: dict[str, Latencies]
+    connections: int  # TCP connections the client opened (1 when keep-alive held)
+    runs: int
+
+
+def get(conn: http.client.HTTPConnection, path: str) -> tuple[float, bytes, bool]:
+    """(seconds, body, whether a new connection was opened) for one GET."""
+    fresh = conn.sock is None
+    start = time.perf_counter()
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    body = resp.read()
+    elapsed = time.perf_counter() - start
+    if resp.status != 200:
+        raise SystemExit(f"GET {path} -> {resp.status}: {body[:300]!r}")
+    return elapsed, body, fresh
+
+
+def check_bodies(conn: http.client.HTTPConnection, rts: list[Route]) -> None:
+    for route in rts:
+        _, body, _ = get(conn, route.paths[0])
+        if "nearest" in route.paths[0]:
+            found = json.loads(body)
+            if found["numberReturned"] != 5 or not found["features"]:
+                raise SystemExit(f"unexpected answer from {route.paths[0]}: {body[:300]!r}")
+
+
+def drive(
+    port: int, rts: list[Route], requests: int, block: int, repeat: int, deadline: float
+) -> tuple[dict[str, list[list[float]]], int]:
+    """Per route, per run, the latency of each request; and connections opened."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    check_bodies(conn, rts)
+    for route in rts:  # warm-up, untimed
+        for i in range(min(50, requests)):
+            get(conn, route.paths[i % len(route.paths)])
+    out: dict[str, list[list[float]]] = {r.name: [] for r in rts}
+    opened = 0
+    for run in range(repeat):
+        if time.monotonic() > deadline:
+            print(f"  time limit reached: stopping after {run} run(s)")
+            break
+        per: dict[str, list[float]] = {r.name: [] for r in rts}
+        for b, start in enumerate(range(0, requests, block)):
+            shift = (run + b) % len(rts)
+            for route in rts[shift:] + rts[:shift]:
+                for i in range(start, min(start + block, requests)):
+                    seconds, _, fresh = get(
+                        conn, route.paths[(run * requests + i) % len(route.paths)]
+                    )
+                    per[route.name].append(seconds)
+                    opened += fresh
+        for name, values in per.items():
+            out[name].append(values)
+    conn.close()
+    return out, opened
+
+
+def bench_server(
+    worker_class: str, rts: list[Route], args: argparse.Namespace, env: dict[str, str]
+) -> ServerRun:
+    port = free_port()
+    proc = start_gunicorn(port, worker_class, env)
+    try:
+        wait_ready(proc, port)
+        raw, opened = drive(port, rts, args.requests, args.block, args.repeat, args.deadline)
+    finally:
+        stop(proc)
+    lat = {
+        name: Latencies(
+            np.concatenate([np.asarray(r) for r in runs]), tuple(statistics.median(r) for r in runs)
+        )
+        for name, runs in raw.items()
+    }
+    return ServerRun(worker_class, lat, opened, len(next(iter(raw.values()))))
+
+
+# --- in-process profile ------------------------------------------------------------------
+
+
+def timed_us(fn: Callable[[], object], n: int) -> float:
+    fn()
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return statistics.median(out) * 1e6
+
+
+def _timeless(body: bytes) -> bytes:
+    """``body`` without its evaluated_at value, which changes at each minute."""
+    return re.sub(rb'"evaluated_at":"[^"]*"', b"", body)
+
+
+def breakdown(n: int, seed: int) -> tuple[list[list[str]], str, str]:
+    """Median µs of the parts of one nearest request, the cProfile top list, and whether
+    the sketch answers byte for byte like the product."""
+    import wsgi_bench
+
+    from locator import api, navigation, state, travel
+    from locator.index import Filters
+
+    app = create_bench_app()
+    client = app.test_client()
+    path = routes(1, seed)[2].paths[0]
+    sketch_path = path.replace("/api/v1/nearest", SKETCH_PATH)
+    lon, lat = 116.4, 39.9
+    with app.test_request_context(path):
+        st = state()
+        prep = wsgi_bench.prepare(st.table)
+        found = st.index.nearest(lon, lat, 5, Filters())
+        rows = np.array([h.row for h in found.hits], dtype=np.int64)
+        body = client.get(path).get_json()
+        parts = [
+            ("whole request, `test_client().get` (nearest)", lambda: client.get(path)),
+            ("whole request, `test_client().get` (no-op)", lambda: client.get(NOOP_PATH)),
+            ("`index.nearest(lon, lat, 5)`", lambda: st.index.nearest(lon, lat, 5, Filters())),
+            (
+                "`api.features(table, rows)` (5 rows: `iloc` + `to_dict`)",
+                lambda: api.features(st.table, rows),
+            ),
+            (
+                "5 × `navigation.links` (scalar GCJ-02/BD-09 shifts, 5 `urlencode`)",
+                lambda: [
+                    navigation.links(
+                        st.index.lon[r], st.index.lat[r], "n", "warm_heart", (lon, lat)
+                    )
+                    for r in rows
+                ],
+            ),
+            (
+                "5 × `travel.estimates`",
+                lambda: [travel.estimates(h.distance_m) for h in found.hits],
+            ),
+            (
+                "`api.dataset_json(table)` (`value_counts` per call)",
+                lambda: api.dataset_json(st.table),
+            ),
+            ("`app.json.dumps` of the response (~14 kB)", lambda: app.json.dumps(body)),
+            ("sketch: whole request, `test_client().get`", lambda: client.get(sketch_path)),
+            ("sketch: 5 features from column lists", lambda: wsgi_bench.features(prep, rows)),
+            (
+                "sketch: 5 × links from prepared GCJ-02/BD-09",
+                lambda: [wsgi_bench.links(prep, r, "n", "warm_heart", "") for r in rows],
+            ),
+        ]
+        table = [[what, f"{timed_us(fn, n):,.0f}"] for what, fn in parts]
+    same = sum(
+        _timeless(client.get(p).data)
+        == _timeless(client.get(p.replace("/api/v1/nearest", SKETCH_PATH)).data)
+        for rt in routes(100, seed + 1)[2:4]
+        for p in rt.paths
+    )
+    identical = (
+        f"{same}/200 answers byte-identical apart from `evaluated_at` (100 points, unfiltered "
+        "and shower)"
+    )
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(n):
+        client.get(path)
+    profile.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(profile, stream=text)
+    stats.sort_stats("cumulative").print_stats(r"locator/|to_dict|indexing|urlencode", 18)
+    return table, text.getvalue(), identical
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def server_table(run: ServerRun, rts: list[Route], requests: int) -> tuple[str, list[str]]:
+    base = run.latencies[rts[0].name]
+    head = [
+        "route",
+        f"median ms: median of {run.runs} runs (min–max of run medians)",
+        f"p95 ms (all {run.runs * requests:,})",
+        "ratio of medians vs no-op",
+        "ratio of p95 vs no-op",
+    ]
+    rows, goals = [], []
+    for route in rts:
+        lat = run.latencies[route.name]
+        ratio = lat.median_ms / base.median_ms
+        rows.append(
+            [
+                route.name,
+                lat.run_range_ms(),
+                f"{lat.p95_ms():.2f}",
+                f"{ratio:.2f}×",
+                f"{lat.p95_ms() / base.p95_ms():.2f}×",
+            ]
+        )
+        if route.name.startswith("`/api/v1/nearest"):
+            goals.append(
+                f"* Goal ({run.worker_class}): {route.name} median ≤ {GOAL:g}× no-op: "
+                f"{ratio:.2f}× — {met(ratio <= GOAL)}."
+            )
+        elif SKETCH_PATH in route.name:
+            goals.append(
+                f"* Fix sketch ({run.worker_class}), same answers: {ratio:.2f}× no-op — it would "
+                f"{'meet' if ratio <= GOAL else 'still miss'} the {GOAL:g}× goal."
+            )
+    return markdown(head, rows), goals
+
+
+def section(
+    args: argparse.Namespace, tables: list[str], parts: list[list[str]], prof: str, same: str
+) -> str:
+    cmd = (
+        f".venv/bin/python bench/http_nearest.py --requests {args.requests} --block "
+        f"{args.block} --repeat {args.repeat} --worker-class {args.worker_class}"
+    )
+    parts_md = markdown(
+        ["part of one nearest request (k=5, in-process)", f"µs, median of {args.profile}"], parts
+    )
+    body = "\n\n".join(tables)
+    return f"""{HEADING}
+
+Measured {machine()}; load average {args.load_before} before, {load_average()} after.
+Command: `{cmd}`.
+
+{body}
+
+* Server: `gunicorn -w 2 -k <worker class> -b 127.0.0.1:<free port> --keep-alive 30
+  --chdir bench 'wsgi_bench:create_bench_app()'`, i.e. `locator.create_app()` plus
+  `GET /bench/noop` returning `{{}}` (`bench/wsgi_bench.py`), serving the shipped 9,020
+  synthetic stations (`LOCATOR_STORE` set to a path that does not exist).
+* Client: this process, one `http.client.HTTPConnection`, one request at a time, time from
+  sending the request to reading the whole body. Per run, {args.requests:,} requests to each
+  route, interleaved in blocks of {args.block} whose order rotates; one untimed warm-up of
+  50 per route first. Nearest queries are seeded random points in lon
+  {BEIJING[0]}–{BEIJING[2]}, lat {BEIJING[1]}–{BEIJING[3]}. gunicorn's `sync` worker closes the
+  connection after every response, so there the client reconnects for each request (both
+  routes alike); `gthread` keeps the connection alive.
+* The fix sketch `{SKETCH_PATH}` (in `bench/wsgi_bench.py`, not the product) parses the
+  same arguments and calls the same `index.nearest`, but builds the answer from data
+  prepared once at start-up: per-column Python lists instead of `frame.iloc[rows]
+  .to_dict("records")`, station GCJ-02/BD-09 coordinates converted once (vectorised), URLs
+  from `urllib.parse.quote` per value instead of `urlencode`, and `dataset_json` computed
+  once. Checked in-process: {same}.
+
+### Where a nearest request spends its time
+
+{parts_md}
+
+cProfile of {args.profile} nearest requests through `app.test_client()` (cumulative, filtered to
+locator and the pandas/urllib calls it makes):
+
+```
+{_short_paths(prof).strip()}
+```
+"""
+
+
+def _short_paths(text: str) -> str:
+    site = str(Path(np.__file__).resolve().parent.parent) + "/"
+    return text.replace(str(ROOT) + "/", "").replace(site, "").replace(sys.base_prefix, "")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=1000, help="per route per run")
+    parser.add_argument("--block", type=int, default=50, help="requests per interleaved block")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per server")
+    parser.add_argument(
+        "--worker-class", default="sync,gthread", help="gunicorn worker classes, comma-separated"
+    )
+    parser.add_argument("--profile", type=int, default=500, help="in-process profiled requests")
+    parser.add_argument("--seed", type=int, default=9020, help="seed of the query points")
+    parser.add_argument(
+        "--max-seconds", type=float, default=240.0, help="stop starting new runs after this"
+    )
+    parser.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    args.load_before = load_average()
+    args.deadline = time.monotonic() + args.max_seconds
+
+    rts = routes(args.requests, args.seed)
+    tables, goals = [], []
+    with tempfile.TemporaryDirectory(prefix="locator-bench-") as tmp:
+        env = {**os.environ, "LOCATOR_STORE": str(Path(tmp) / "absent.gpkg")}
+        env.pop("LOCATOR_DATA_DIR", None)
+        os.environ["LOCATOR_STORE"] = env["LOCATOR_STORE"]
+        for worker_class in args.worker_class.split(","):
+            print(f"gunicorn -k {worker_class}: {args.requests:,} requests x {args.repeat} runs")
+            run = bench_server(worker_class, rts, args, env)
+            md, lines = server_table(run, rts, args.requests)
+            note = (
+                f"the client opened {run.connections:,} connections"
+                f" for {run.runs * args.requests * len(rts):,} timed requests"
+            )
+            tables.append(f"Worker class `{worker_class}` ({note}):\n\n{md}")
+            goals += lines
+            print(md, "\n" + "\n".join(lines))
+        print(f"profiling {args.profile} nearest requests in-process")
+        parts, prof, identical = breakdown(args.profile, args.seed)
+    print(markdown(["part", "µs"], parts))
+    print(identical)
+    print(_short_paths(prof))
+    if not args.no_record:
+        record(HEADING, section(args, [*tables, "\n".join(goals)], parts, prof, identical))
+        print("recorded in BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()

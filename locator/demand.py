@@ -1,0 +1,364 @@
+"""Demand surfaces: where outdoor workers need rest stations, as weights on a metric grid.
+
+The default surfaces are a MODEL, not a measurement: census counts spread by assumption.
+No dataset of where couriers, riders, sanitation workers or truck drivers actually are
+was available. Every assumption, with its numbers:
+
+1. Grid: squares of ``cell_size_m`` in the Albers equal-area projection of
+   :func:`locator.coords.to_metric`, aligned to multiples of the cell size, so every
+   surface with the same cell size (model or user points) shares one grid. A cell is
+   kept if its centre lies in a polygon of ``boundaries/admin_districts.geojson`` and
+   carries that polygon's district (first polygon wins on a shared border); cells cut by
+   a border count whole, on the side of their centre.
+2. Cell size: Beijing 500 m (about 65,600 cells over 16,400 km², finer than the 1 to
+   3 km a rider goes out of the way to rest); Shaanxi 2 km (about 51,400 cells over
+   205,600 km²; at 500 m it would be 820,000 cells, and driver's homes serve trucks
+   over tens of kilometres).
+3. Units and totals: each Beijing district (16) gets its 2020 census population; each
+   Shaanxi prefecture polygon (10) likewise, grouped by ``polygon_city_adcode`` so that
+   杨凌示范区 (253,871) is added to 咸阳 (3,959,842), whose polygon holds it. Shaanxi
+   cells carry their county as district. The cells of a unit sum to its census figure
+   exactly (``math.fsum``; the largest cell absorbs the rounding).
+4. Shape within a unit: a cell gets
+   ``P * (FLOOR_SHARE / n + (1 - FLOOR_SHARE) * k / sum(k))`` with ``n`` cells,
+   ``FLOOR_SHARE`` = 5 % spread evenly (no inhabited cell is exactly zero) and
+   ``k = sum_p s_p * exp(-d² / (2 sigma_p²))`` over the province's GeoNames places
+   (neighbouring units' places count too, so the shape is continuous across borders and
+   only its scale jumps there). Strength ``s_p = 1 + ln(1 + population)`` (most places
+   report 0, so s = 1; Beijing's 18,960,744 gives 17.8). ``sigma_p = 2 km + 0.12 km *
+   ln(1 + population)`` in Beijing (2.0 to 4.0 km) and ``3 km + 0.2 km * ln(1 +
+   population)`` in Shaanxi (3.0 to 6.2 km), cut at 3 sigma; d in Albers metres. A unit
+   no kernel reaches is uniform.
+
+Ignored: daytime versus night population (the census counts residents; couriers gather
+in business districts by day), the road network and access, actual courier, rider or
+truck activity, land use (lakes, mountains and parks get the floor share), change since
+2020, and gaps in the GeoNames place list.
+
+User demand (:func:`from_points`): weighted points (delivery orders per location, say)
+in CSV, XLSX, GeoJSON or GeoPackage, in WGS84, GCJ-02, BD-09 or an EPSG system, summed
+into the same grid. They are taken as given, all or nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from locator import coords, schema
+from locator.errors import BadQuery, CoordinateError, DataError
+from locator.readers import RawTable, read_raw
+from locator.regions import PROVINCES, Regions, load_regions
+from locator.validation import Report
+
+BEIJING_CELL_M = 500.0
+SHAANXI_CELL_M = 2000.0
+CELL_SIZE_RANGE_M = (100.0, 50_000.0)
+FLOOR_SHARE = 0.05
+KERNEL_CUTOFF_SIGMAS = 3.0
+SIGMA_M = {"beijing": (2000.0, 120.0), "shaanxi": (3000.0, 200.0)}  # base, per ln(1 + pop)
+CENSUS = {  # region: (file under data_dir, census unit column, polygon unit column, unit)
+    "beijing": ("census/beijing_districts_2020.csv", "district_adcode", "district_adcode",
+                "district"),
+    "shaanxi": ("census/shaanxi_prefectures_2020.csv", "polygon_city_adcode", "city_adcode",
+                "prefecture"),
+}  # fmt: skip
+PLACES_FILE = "places/geonames_places.csv"
+WEIGHT_HEADERS = ("weight", "orders", "order_count", "count", "demand", "权重", "订单数", "订单量")
+MAX_LISTED = 3
+
+
+@dataclass(frozen=True, eq=False)
+class Demand:
+    """Demand cells: centres in WGS84 and Albers metres, weights, and the district each is in.
+
+    Arrays are read-only and of one length; ``weight`` is float64 and >= 0.
+    ``description`` is one line saying what model or source this is.
+    """
+
+    lon: np.ndarray  # cell centres, WGS84 degrees
+    lat: np.ndarray
+    x_m: np.ndarray  # the same in locator.coords Albers metres (the grid axes)
+    y_m: np.ndarray
+    weight: np.ndarray
+    district_adcode: np.ndarray  # str per cell ("" if none)
+    district_name: np.ndarray
+    cell_size_m: float
+    description: str
+
+    def __post_init__(self) -> None:
+        arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
+        if len({len(a) for a in arrays}) != 1:
+            raise ValueError("Demand arrays must all have the same length")
+        for a in arrays:
+            a.setflags(write=False)
+
+
+def _check_cell_size(cell_size_m: float) -> None:
+    low, high = CELL_SIZE_RANGE_M
+    if not (math.isfinite(cell_size_m) and low <= cell_size_m <= high):
+        raise BadQuery(f"cell_size_m must be between {low:g} and {high:g} m, got {cell_size_m}.")
+
+
+def _to_metric_xy(xy: np.ndarray) -> np.ndarray:
+    """Project an (n, 2) array of lon, lat to Albers metres (for shapely.transform)."""
+    return np.column_stack(coords.to_metric(xy[:, 0], xy[:, 1]))
+
+
+def _grid(polys_m: np.ndarray, cell_size_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centres (x_m, y_m) of the cells whose centre lies in a polygon, and that polygon's index.
+
+    ``polys_m`` must be prepared shapely polygons in Albers metres. A centre on a border
+    shared by two polygons goes to the first.
+    """
+    x0, y0, x1, y1 = shapely.total_bounds(polys_m)
+    xs, ys = (
+        (np.arange(math.floor(lo / cell_size_m), math.floor(hi / cell_size_m) + 1) + 0.5)
+        * cell_size_m
+        for lo, hi in ((x0, x1), (y0, y1))
+    )
+    owner = np.full((ys.size, xs.size), -1, dtype=np.int64)
+    for i, poly in enumerate(polys_m):
+        bx0, by0, bx1, by1 = poly.bounds
+        cols = slice(np.searchsorted(xs, bx0), np.searchsorted(xs, bx1, side="right"))
+        rows = slice(np.searchsorted(ys, by0), np.searchsorted(ys, by1, side="right"))
+        gx, gy = np.meshgrid(xs[cols], ys[rows])
+        block = owner[rows, cols]  # a view: writing to it fills ``owner``
+        block[(block < 0) & shapely.intersects_xy(poly, gx, gy)] = i
+    row, col = np.nonzero(owner >= 0)
+    return xs[col], ys[row], owner[row, col]
+
+
+def gaussian_kernels(
+    x_m: np.ndarray, y_m: np.ndarray, centres_m: np.ndarray, strength: Any, sigma_m: Any
+) -> np.ndarray:
+    """Sum of ``strength * exp(-d² / (2 sigma_m²))`` over the centres, at each point.
+
+    Points and the (n, 2) ``centres_m`` are Albers metres; each kernel is cut at
+    ``KERNEL_CUTOFF_SIGMAS`` sigma (a KD-tree radius query, no dense distance matrix).
+    """
+    out = np.zeros(len(x_m))
+    if not len(x_m) or not len(centres_m):
+        return out
+    sigma = np.broadcast_to(np.asarray(sigma_m, dtype=float), len(centres_m))
+    tree = cKDTree(np.column_stack([x_m, y_m]))
+    hits = tree.query_ball_point(centres_m, KERNEL_CUTOFF_SIGMAS * sigma)
+    for idx, (cx, cy), s, sig in zip(hits, centres_m, strength, sigma, strict=True):
+        near = np.asarray(idx, dtype=np.int64)
+        d2 = (x_m[near] - cx) ** 2 + (y_m[near] - cy) ** 2
+        out[near] += s * np.exp(-d2 / (2.0 * sig * sig))
+    return out
+
+
+def _exact_total(weight: np.ndarray, total: float) -> np.ndarray:
+    """Nudge the largest weight so that ``math.fsum(weight) == total`` exactly."""
+    for _ in range(8):
+        gap = total - math.fsum(weight)
+        if gap == 0.0:
+            break
+        weight[np.argmax(weight)] += gap
+    return weight
+
+
+def _spread(kernel: np.ndarray, unit: np.ndarray, totals: pd.Series) -> np.ndarray:
+    """Weights: each unit's total over its cells, FLOOR_SHARE evenly, the rest by kernel."""
+    weight = np.zeros(kernel.size)
+    for code, total in totals.items():
+        rows = np.flatnonzero(unit == code)
+        if not rows.size:
+            raise BadQuery(f"no cell centre falls in unit {code}; use a smaller cell_size_m.")
+        share = np.full(rows.size, 1.0 / rows.size)
+        k = kernel[rows]
+        if k.sum() > 0:
+            share = FLOOR_SHARE * share + (1.0 - FLOOR_SHARE) * k / k.sum()
+        weight[rows] = _exact_total(float(total) * share, float(total))
+    return weight
+
+
+def _census(data_dir: Path, region: str) -> pd.Series:
+    """2020 census population per unit code (Shaanxi: per prefecture polygon)."""
+    file, key = CENSUS[region][:2]
+    table = pd.read_csv(data_dir / file, dtype={key: str})
+    return table.groupby(key)["pop_census_2020"].sum().astype(np.int64)
+
+
+def _place_kernels(data_dir: Path, region: str, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+    """Kernel sum ``k`` of the region's GeoNames places at the cell centres."""
+    places = pd.read_csv(data_dir / PLACES_FILE, dtype={"province_adcode": str})
+    places = places[places["province_adcode"] == PROVINCES[region]]
+    centres_m = np.column_stack(coords.to_metric(places["lon"], places["lat"]))
+    log_pop = np.log1p(places["population"].to_numpy(dtype=float))
+    base_m, per_log_m = SIGMA_M[region]
+    return gaussian_kernels(x_m, y_m, centres_m, 1.0 + log_pop, base_m + per_log_m * log_pop)
+
+
+def _model(data_dir: Path, region: str, cell_size_m: float) -> Demand:
+    """Build the census-and-places model of ``region`` (see the module docstring)."""
+    _check_cell_size(cell_size_m)
+    data_dir = Path(data_dir)
+    districts = load_regions(data_dir, region).districts
+    totals, units = _census(data_dir, region), districts[CENSUS[region][2]].to_numpy(dtype=str)
+    if set(units) != set(totals.index):
+        raise DataError(f"{CENSUS[region][0]}: its units do not match the {region} polygons.")
+    polys_m = shapely.transform(districts.geometry.to_numpy(), _to_metric_xy)
+    shapely.prepare(polys_m)
+    x_m, y_m, owner = _grid(polys_m, cell_size_m)
+    weight = _spread(_place_kernels(data_dir, region, x_m, y_m), units[owner], totals)
+    text = (
+        f"{region.capitalize()} demand model, {cell_size_m:g} m cells: 2020 census population "
+        f"per {CENSUS[region][3]} spread around GeoNames places; modelled, not measured."
+    )
+    return _cells(x_m, y_m, weight, districts.iloc[owner], cell_size_m, text)
+
+
+def beijing_model(data_dir: Path, cell_size_m: float = BEIJING_CELL_M) -> Demand:
+    """Beijing's default demand: 2020 district census populations around GeoNames places.
+
+    Raises BadQuery for a cell size outside CELL_SIZE_RANGE_M or one so coarse that a
+    district holds no cell centre.
+    """
+    return _model(data_dir, "beijing", cell_size_m)
+
+
+def shaanxi_model(data_dir: Path, cell_size_m: float = SHAANXI_CELL_M) -> Demand:
+    """Shaanxi's default demand: 2020 prefecture census (杨凌 in 咸阳) around GeoNames places.
+
+    Cells carry their county as district. Raises BadQuery like :func:`beijing_model`.
+    """
+    return _model(data_dir, "shaanxi", cell_size_m)
+
+
+def default_model(data_dir: Path, region: str) -> Demand:
+    """The default model of ``region`` ("beijing" or "shaanxi"); BadQuery otherwise."""
+    models = {"beijing": beijing_model, "shaanxi": shaanxi_model}
+    key = region.strip().lower() if isinstance(region, str) else ""
+    if key not in models:
+        raise BadQuery(f"unknown demand region {region!r}; use one of {', '.join(models)}.")
+    return models[key](Path(data_dir))
+
+
+def _columns(raw: RawTable) -> tuple[str, str, str | None]:
+    """Headers of the lon, lat and (optional) weight columns; DataError if lon/lat are missing."""
+    found: dict[str, str] = {}
+    for col in raw.cells.columns:
+        field = schema.header_field(col)
+        if field is None and schema.normalise_header(col) in WEIGHT_HEADERS:
+            field = "weight"
+        if field in ("lon", "lat", "weight") and field not in found:
+            found[field] = col
+    missing = [f for f in ("lon", "lat") if f not in found]
+    if missing:
+        raise DataError(
+            f"{Path(raw.path).name}: no {' or '.join(missing)} column; name them lon/lat "
+            f"(or 经度/纬度), and the weight column one of {', '.join(WEIGHT_HEADERS)}."
+        )
+    return found["lon"], found["lat"], found.get("weight")
+
+
+def _numbers(report: Report, column: str, message: str, *, minimum: float = -np.inf) -> np.ndarray:
+    """Parse a column as numbers; report non-numbers and values below ``minimum``."""
+    text = report.raw.cells[column]
+    values = pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(dtype=float)
+    report.add(~(np.isfinite(values) & (values >= minimum)), column, text, "bad_demand", message)
+    return values
+
+
+def _raise_problems(report: Report) -> None:
+    """Raise one DataError naming file, row, column and value of the first few problems."""
+    problems = sorted(report.problems, key=lambda p: p.row)
+    if problems:
+        label, n = report.raw.row_label, len(problems)
+        shown = [f"{label} {p.row}, column {p.column!r}: {p.message}" for p in problems]
+        more = f" (and {n - MAX_LISTED} more)" if n > MAX_LISTED else ""
+        text = "; ".join(shown[:MAX_LISTED]) + more
+        raise DataError(f"{Path(report.raw.path).name}: {text}", tuple(problems))
+
+
+def _datum(raw: RawTable, crs: str | None) -> str:
+    """The datum of the coordinates: ``crs`` if given, else the file's own, else WGS84."""
+    if crs is not None:
+        return coords.parse_crs(crs)
+    own = raw.file_crs if raw.file_crs not in (None, "EPSG:4326", "OGC:CRS84") else "wgs84"
+    try:
+        return coords.parse_crs(str(own))
+    except CoordinateError as exc:
+        raise DataError(f"{Path(raw.path).name}: {exc.message} Pass crs explicitly.") from exc
+
+
+def _read_points(
+    raw: RawTable, regions: Regions, crs: str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """WGS84 lon, lat, weight and district row of every row; DataError on any bad row."""
+    lon_col, lat_col, weight_col = _columns(raw)
+    report = Report(raw)
+    number = "{value!r} is not a number; give decimal degrees such as 116.397 / 39.909."
+    x, y = (_numbers(report, col, number) for col in (lon_col, lat_col))
+    weight = np.ones(len(raw.cells))
+    if weight_col is not None:
+        weight = _numbers(report, weight_col, "weight {value!r} is not a number >= 0.", minimum=0)
+    _raise_problems(report)
+    lon, lat = coords.to_wgs84(x, y, _datum(raw, crs))
+    where = regions.locate(lon, lat)  # -1 outside, and for NaN
+    pair = raw.cells[lon_col] + "," + raw.cells[lat_col]
+    outside = f"{{value}} lies outside {','.join(regions.names)}; check the order and datum (crs)."
+    report.add(where < 0, lon_col, pair, "outside_region", outside)
+    _raise_problems(report)
+    return lon, lat, weight, where
+
+
+def from_points(
+    path: Path,
+    data_dir: Path,
+    *,
+    crs: str | None = None,
+    cell_size_m: float = BEIJING_CELL_M,
+    region: str = "beijing",
+) -> Demand:
+    """Sum weighted demand points (e.g. delivery orders per location) into grid cells.
+
+    Reads CSV (UTF-8 or GBK), XLSX, GeoJSON or GeoPackage with lon/lat (or 经度/纬度 ...)
+    and an optional weight column (``WEIGHT_HEADERS``; 1 per point without one). ``crs``
+    (wgs84, gcj02, bd09, EPSG:nnnn) overrides the file's own CRS, else WGS84. All or
+    nothing: a bad cell, or a point outside the ``region``'s districts, raises DataError
+    naming the file, row, column and value. A cell keeps the district of its centre, or
+    of its first point when the centre lies outside every district.
+    """
+    _check_cell_size(cell_size_m)
+    raw = read_raw(path)
+    if raw.cells.empty:
+        raise DataError(f"{Path(raw.path).name}: the file has no demand points.")
+    regions = load_regions(Path(data_dir), region)
+    lon, lat, weight, where = _read_points(raw, regions, crs)
+    x_m, y_m = coords.to_metric(lon, lat)
+    snapped = np.floor(np.column_stack([x_m, y_m]) / cell_size_m).astype(np.int64)
+    keys, first, inverse = np.unique(snapped, axis=0, return_index=True, return_inverse=True)
+    cx_m, cy_m = (keys[:, 0] + 0.5) * cell_size_m, (keys[:, 1] + 0.5) * cell_size_m
+    own = regions.locate(*coords.from_metric(cx_m, cy_m))
+    own = np.where(own >= 0, own, where[first])
+    cell_weight = np.bincount(inverse.ravel(), weights=weight, minlength=len(keys))
+    text = (
+        f"user demand from {Path(raw.path).name}: {len(weight)} points in {len(keys)} cells "
+        f"of {cell_size_m:g} m, as supplied; not modelled by locator."
+    )
+    return _cells(cx_m, cy_m, cell_weight, regions.districts.iloc[own], cell_size_m, text)
+
+
+def _cells(
+    x_m: np.ndarray,
+    y_m: np.ndarray,
+    weight: np.ndarray,
+    district: pd.DataFrame,
+    cell_size_m: float,
+    description: str,
+) -> Demand:
+    """A Demand from Albers cell centres and one admin row (``district``) per cell."""
+    lon, lat = coords.from_metric(x_m, y_m)
+    adcode, name = (district[c].to_numpy(dtype=str) for c in ("district_adcode", "district_name"))
+    return Demand(lon, lat, x_m, y_m, weight, adcode, name, float(cell_size_m), description)
