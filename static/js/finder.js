@@ -177,7 +177,7 @@
     function drawHere() {
       if (hereMarker) { hereMarker.remove(); }
       hereMarker = L.circleMarker([state.lat, state.lon], {
-        radius: 8, weight: 3, color: "#fff", fillColor: "#1a5fb4", fillOpacity: 1, bubblingMouseEvents: false
+        radius: 7, weight: 4, color: "#1a1a1a", fillColor: "#fff", fillOpacity: 1, bubblingMouseEvents: false
       }).bindTooltip(el("span", "", T.you_are_here)).addTo(map);
     }
 
