@@ -102,7 +102,7 @@ def reference_optimum(cover: np.ndarray, w: np.ndarray, p: int, already: np.ndar
             LinearConstraint(count, p, p),
         ],
         integrality=np.concatenate([np.ones(n_c), np.zeros(n_d)]),
-        bounds=(lo, np.concatenate([np.ones(n_c), y_hi])),
+        bounds=(lo, np.ones(n_c + n_d)),
     )
     assert res.status == 0
     return -float(res.fun)

@@ -218,6 +218,7 @@
       var seq = ++searchSeq;
       list.dataset.state = "loading";
       list.setAttribute("aria-busy", "true");
+      count.textContent = T.searching;
       fetch(cfg.urls.nearest + "?" + query)
         .then(function (r) {
           if (!r.ok) { throw new Error("nearest request failed: HTTP " + r.status); }
@@ -287,8 +288,9 @@
       add(line, "span", "open open-" + p.open_now, T["open_" + p.open_now] || T.open_unknown);
       if (p.address) { add(li, "p", "address", p.address); }
       amenityTags(li, p.amenities);
-      var actions = add(li, "p", "actions");
-      actions.setAttribute("aria-label", T.navigate + " " + p.name);
+      var actions = add(li, "div", "actions");
+      actions.setAttribute("role", "group");
+      actions.setAttribute("aria-label", T.navigate + ": " + p.name);
       var show = add(actions, "button", "show", T.show_on_map);
       show.type = "button";
       show.addEventListener("click", function () { showOnMap(p.id); });
