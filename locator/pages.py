@@ -17,14 +17,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from locator import hours, i18n, navigation, state
-from locator.api import SYNTHETIC_NOTE
 from locator.errors import NotFound
 from locator.regions import Regions
 
 bp = Blueprint("pages", __name__)
-
-# The apps the navigation buttons open, in the order shown (Google is blocked in China).
-NAV_APPS = ("amap", "baidu", "tencent", "apple")
 
 
 def select_locale() -> str:
@@ -52,12 +48,11 @@ def language_context() -> dict[str, Any]:
         "other_html_lang": i18n.HTML_LANG[other],
         "switch_url": f"{quote(request.path)}?{query}",
         "lang_arg": i18n.normalise(request.args.get("lang")),
-        "synthetic_note": SYNTHETIC_NOTE,
     }
 
 
 def nav_labels() -> dict[str, str]:
-    """Button text for each navigation app, in :data:`NAV_APPS` order."""
+    """Button text of the navigation apps, in the order shown (Google is blocked in China)."""
     return {
         "amap": _("Amap"),
         "baidu": _("Baidu Maps"),
