@@ -331,6 +331,12 @@ def breakdown(n: int, seed: int) -> tuple[list[list[str]], str, str]:
 # --- report ------------------------------------------------------------------------------
 
 
+def _paired(num: Latencies, den: Latencies) -> str:
+    pairs = zip(num.run_medians_s, den.run_medians_s, strict=True)
+    ratios = [a / b for a, b in pairs]
+    return f"{statistics.median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"
+
+
 def server_table(run: ServerRun, rts: list[Route], requests: int) -> tuple[str, list[str]]:
     base = run.latencies[rts[0].name]
     head = [
@@ -338,6 +344,7 @@ def server_table(run: ServerRun, rts: list[Route], requests: int) -> tuple[str, 
         f"median ms: median of {run.runs} runs (min–max of run medians)",
         f"p95 ms (all {run.runs * requests:,})",
         "ratio of medians vs no-op",
+        "run by run: median (min–max) of ratios",
         "ratio of p95 vs no-op",
     ]
     rows, goals = [], []
@@ -350,6 +357,7 @@ def server_table(run: ServerRun, rts: list[Route], requests: int) -> tuple[str, 
                 lat.run_range_ms(),
                 f"{lat.p95_ms():.2f}",
                 f"{ratio:.2f}×",
+                _paired(lat, base),
                 f"{lat.p95_ms() / base.p95_ms():.2f}×",
             ]
         )
@@ -422,7 +430,7 @@ def _short_paths(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=1000, help="per route per run")
+    parser.add_argument("--requests", type=int, default=400, help="per route per run")
     parser.add_argument("--block", type=int, default=50, help="requests per interleaved block")
     parser.add_argument("--repeat", type=int, default=5, help="runs per server")
     parser.add_argument(
@@ -449,8 +457,8 @@ def main(argv: list[str] | None = None) -> None:
             run = bench_server(worker_class, rts, args, env)
             md, lines = server_table(run, rts, args.requests)
             note = (
-                f"the client opened {run.connections:,} connections"
-                f" for {run.runs * args.requests * len(rts):,} timed requests"
+                f"{run.connections:,} new TCP connections during"
+                f" {run.runs * args.requests * len(rts):,} timed requests"
             )
             tables.append(f"Worker class `{worker_class}` ({note}):\n\n{md}")
             goals += lines

@@ -1,0 +1,280 @@
+"""A siting plan from a planner's request: demand, candidates, constraints, solve, tables.
+
+This is the geo layer around :mod:`locator.siting`: it builds the demand
+surface and the candidate list, turns quotas, minimum spacing and exclusion
+zones into solver constraints, and returns tables ready to show or export.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from scipy.spatial import cKDTree
+
+from locator import coverage
+from locator import demand as demand_models
+from locator.errors import BadQuery, DataError
+from locator.geodesy import distance_m, ecef_m
+from locator.index import Filters, StationIndex
+from locator.readers import read_raw
+from locator.regions import Regions
+from locator.siting import Constraints, CoverageResult, maximal_coverage
+from locator.validation import parse_stations
+
+REGION_KIND = {"beijing": "warm_heart", "shaanxi": "driver_home"}
+DEFAULT_HOST = "待定 (demand-cell centre)"
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What a planner asks for. ``quotas`` maps a district adcode to (min, max) new sites."""
+
+    region: str = "beijing"
+    new: int = 1000
+    radius_m: float | None = None
+    kind: str | None = None
+    amenities: tuple[str, ...] = ()
+    min_spacing_m: float = 0.0
+    quotas: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    demand_path: Path | None = None
+    demand_crs: str | None = None
+    candidates_path: Path | None = None
+    candidates_crs: str | None = None
+    exclusions_path: Path | None = None
+    time_limit_s: float = 60.0
+
+    @property
+    def station_kind(self) -> str:
+        return self.kind or REGION_KIND[self.region]
+
+    @property
+    def radius(self) -> float:
+        return self.radius_m or coverage.DEFAULT_RADIUS_M[self.station_kind]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    lon: np.ndarray
+    lat: np.ndarray
+    host_type: np.ndarray
+    name: np.ndarray
+    district_adcode: np.ndarray
+    district_name: np.ndarray
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The answer: new sites in rank order, the solver's certificate and before/after tables."""
+
+    request: PlanRequest
+    sites: pd.DataFrame
+    result: CoverageResult
+    before: coverage.CoverageSummary
+    districts: pd.DataFrame
+    uncovered: pd.DataFrame
+    demand_description: str
+    seconds: float
+
+
+def _noop(stage: str, fraction: float) -> None:
+    """Default progress callback: ignore."""
+
+
+def run_plan(
+    request: PlanRequest,
+    *,
+    data_dir: Path,
+    index: StationIndex,
+    regions: Regions,
+    progress: Progress = _noop,
+) -> Plan:
+    """Build demand and candidates, solve, and tabulate. Raises BadQuery/DataError on bad input."""
+    start = time.perf_counter()
+    if request.region not in REGION_KIND:
+        raise BadQuery(f"unknown region {request.region!r}; use beijing or shaanxi.")
+    if request.radius <= 0 or request.new < 1:
+        raise BadQuery("radius_m must be > 0 and new must be at least 1.")
+    progress("demand", 0.05)
+    demand = _demand(request, data_dir)
+    filters = Filters(kind=request.station_kind, amenities=request.amenities)
+    progress("existing coverage", 0.15)
+    before = coverage.station_coverage(demand, index, filters, request.radius)
+    rows = index.subset(filters).rows
+    already = coverage.covered_mask(demand, index.lon[rows], index.lat[rows], request.radius)
+    progress("candidates", 0.25)
+    cands = _candidates(request, demand, already, regions)
+    if request.new > len(cands.lon):
+        raise BadQuery(f"new={request.new} is more than the {len(cands.lon)} candidate sites.")
+    cover = coverage.cover_matrix(demand.lon, demand.lat, cands.lon, cands.lat, request.radius)
+    progress("optimising", 0.35)
+    result = maximal_coverage(
+        cover,
+        demand.weight,
+        request.new,
+        already_covered=already,
+        time_limit_s=request.time_limit_s,
+        constraints=_constraints(request, cands),
+    )
+    progress("tables", 0.95)
+    after = already | (np.asarray(cover[:, result.chosen].sum(axis=1)).ravel() > 0)
+    return Plan(
+        request,
+        _sites(cands, result),
+        result,
+        before,
+        _districts(
+            demand,
+            already,
+            after,
+            index.table.frame["district_adcode"].to_numpy()[rows],
+            cands.district_adcode[result.chosen],
+        ),
+        _uncovered(demand, after),
+        demand.description,
+        time.perf_counter() - start,
+    )
+
+
+def _demand(request: PlanRequest, data_dir: Path) -> demand_models.Demand:
+    if request.demand_path is None:
+        return demand_models.default_model(data_dir, request.region)
+    cell = (
+        demand_models.BEIJING_CELL_M
+        if request.region == "beijing"
+        else demand_models.SHAANXI_CELL_M
+    )
+    return demand_models.from_points(
+        request.demand_path,
+        data_dir,
+        crs=request.demand_crs,
+        cell_size_m=cell,
+        region=request.region,
+    )
+
+
+def _candidates(
+    request: PlanRequest, demand: demand_models.Demand, already: np.ndarray, regions: Regions
+) -> Candidates:
+    """A user list (validated like a station file), or the uncovered demand-cell centres."""
+    if request.candidates_path is not None:
+        parsed = parse_stations(
+            read_raw(request.candidates_path),
+            regions,
+            kind=request.station_kind,
+            crs=request.candidates_crs,
+        )
+        if parsed.errors:
+            raise DataError(
+                f"{len(parsed.errors)} error(s) in the candidate file; first: {parsed.errors[0]}",
+                parsed.errors,
+            )
+        f = parsed.stations
+        cands = Candidates(
+            f["lon"].to_numpy(float),
+            f["lat"].to_numpy(float),
+            f["host_type"].to_numpy(str),
+            f["name"].to_numpy(str),
+            f["district_adcode"].to_numpy(str),
+            f["district_name"].to_numpy(str),
+        )
+    else:
+        free = np.flatnonzero(~already & (demand.weight > 0))
+        cands = Candidates(
+            demand.lon[free],
+            demand.lat[free],
+            np.full(len(free), DEFAULT_HOST),
+            np.full(len(free), ""),
+            demand.district_adcode[free].astype(str),
+            demand.district_name[free].astype(str),
+        )
+    if request.exclusions_path is not None:
+        zones = gpd.read_file(request.exclusions_path).to_crs("EPSG:4326").union_all()
+        keep = ~shapely.contains_xy(zones, cands.lon, cands.lat)
+        cands = Candidates(*(getattr(cands, f)[keep] for f in Candidates.__dataclass_fields__))
+    return cands
+
+
+def _constraints(request: PlanRequest, cands: Candidates) -> Constraints:
+    codes, uniques = pd.factorize(pd.Series(cands.district_adcode))
+    group_of = {str(a): i for i, a in enumerate(uniques)}
+    unknown = [a for a in request.quotas if a not in group_of]
+    if unknown:
+        raise BadQuery(f"quota for district(s) {', '.join(unknown)} with no candidate sites.")
+    lows = {group_of[a]: lo for a, (lo, _) in request.quotas.items() if lo}
+    highs = {group_of[a]: hi for a, (_, hi) in request.quotas.items() if hi is not None}
+    conflicts = None
+    if request.min_spacing_m > 0:
+        conflicts = _too_close(cands.lon, cands.lat, request.min_spacing_m)
+    return Constraints(group=codes, min_per_group=lows, max_per_group=highs, conflicts=conflicts)
+
+
+def _too_close(lon: np.ndarray, lat: np.ndarray, spacing_m: float) -> sp.csr_matrix:
+    """Symmetric matrix of candidate pairs closer than ``spacing_m``."""
+    pairs = cKDTree(ecef_m(lon, lat)).query_pairs(spacing_m, output_type="ndarray")
+    pairs = pairs[
+        distance_m(lon[pairs[:, 0]], lat[pairs[:, 0]], lon[pairs[:, 1]], lat[pairs[:, 1]])
+        < spacing_m
+    ]
+    n = len(lon)
+    i, j = np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]])
+    return sp.csr_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+
+
+def _sites(cands: Candidates, result: CoverageResult) -> pd.DataFrame:
+    chosen = result.chosen
+    return pd.DataFrame(
+        {
+            "rank": np.arange(1, len(chosen) + 1),
+            "lon": cands.lon[chosen],
+            "lat": cands.lat[chosen],
+            "marginal_gain": result.gains,
+            "covered_share_after": result.curve[1:],
+            "district_adcode": cands.district_adcode[chosen],
+            "district_name": cands.district_name[chosen],
+            "host_type": cands.host_type[chosen],
+            "name": cands.name[chosen],
+        }
+    )
+
+
+def _districts(
+    demand: demand_models.Demand,
+    before: np.ndarray,
+    after: np.ndarray,
+    existing: np.ndarray,
+    new: np.ndarray,
+) -> pd.DataFrame:
+    table = coverage.district_table(demand, before, existing).rename(
+        columns={
+            "covered": "covered_before",
+            "covered_share": "share_before",
+            "stations": "existing",
+        }
+    )
+    after_table = coverage.district_table(demand, after, new)
+    table["covered_after"] = after_table["covered"].to_numpy()
+    table["share_after"] = after_table["covered_share"].to_numpy()
+    table["new"] = after_table["stations"].to_numpy()
+    return table
+
+
+def _uncovered(demand: demand_models.Demand, covered: np.ndarray) -> pd.DataFrame:
+    rows = np.flatnonzero(~covered & (demand.weight > 0))
+    return pd.DataFrame(
+        {
+            "lon": demand.lon[rows],
+            "lat": demand.lat[rows],
+            "weight": demand.weight[rows],
+            "district_adcode": demand.district_adcode[rows],
+            "district_name": demand.district_name[rows],
+        }
+    )
