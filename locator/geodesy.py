@@ -36,11 +36,22 @@ def ecef_m(lon: ArrayLike, lat: ArrayLike) -> Float:
     )
 
 
+def reduced_latitude(lat: ArrayLike) -> Float:
+    """Reduced (parametric) latitude in radians: tan(beta) = (1 - f) tan(lat)."""
+    return np.arctan((1 - WGS84_F) * np.tan(np.radians(np.asarray(lat, dtype=float))))
+
+
 def distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> Float:
     """Andoyer-Lambert ellipsoidal distance in metres; broadcasts like numpy."""
-    lam1, lam2 = np.radians(lon1), np.radians(lon2)
-    b1 = np.arctan((1 - WGS84_F) * np.tan(np.radians(lat1)))
-    b2 = np.arctan((1 - WGS84_F) * np.tan(np.radians(lat2)))
+    return reduced_distance_m(
+        np.radians(lon1), reduced_latitude(lat1), np.radians(lon2), reduced_latitude(lat2)
+    )
+
+
+def reduced_distance_m(lam1: ArrayLike, b1: ArrayLike, lam2: ArrayLike, b2: ArrayLike) -> Float:
+    """:func:`distance_m` from longitudes (radians) and reduced latitudes, for callers that
+    precompute the latter once per point."""
+    lam1, b1, lam2, b2 = (np.asarray(v, dtype=float) for v in (lam1, b1, lam2, b2))
     hav = np.sin((b2 - b1) / 2) ** 2 + np.cos(b1) * np.cos(b2) * np.sin((lam2 - lam1) / 2) ** 2
     sigma = 2 * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
     p, q = (b1 + b2) / 2, (b2 - b1) / 2

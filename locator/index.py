@@ -25,7 +25,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from locator import amenities, coords, hours, route
-from locator.geodesy import distance_m, ecef_m
+from locator.geodesy import distance_m, ecef_m, reduced_distance_m, reduced_latitude
 from locator.stations import StationTable
 
 MAX_CACHED_SUBSETS = 256
@@ -76,6 +76,7 @@ class StationIndex:
         self.lon = table.frame["lon"].to_numpy(dtype=float)
         self.lat = table.frame["lat"].to_numpy(dtype=float)
         self.xyz = ecef_m(self.lon, self.lat)
+        self._lam, self._beta = np.radians(self.lon), reduced_latitude(self.lat)
         self.hours = hours.Hours(table.frame["opening_hours"])
         self._kind = table.frame["kind"].to_numpy()
         self._with = {  # per amenity: rows with "yes", and rows with "yes" or "unknown"
@@ -213,18 +214,25 @@ class StationIndex:
         m = len(sub.rows)
         if m == 0 or len(lon) == 0:
             return rows, dist
+        lam, beta = np.radians(lon), reduced_latitude(lat)
         todo = np.arange(len(lon))
-        kq = min(m, k + 2)
+        kq = min(m, k + 1)
         while len(todo):
+            # Rank by chord, measure the first k: exact unless the (k+1)-th chord is shorter
+            # than the k-th distance (a near tie), in which case those points ask for more.
             chord, idx = sub.tree.query(ecef_m(lon[todo], lat[todo]), k=kq)
             chord, idx = chord.reshape(len(todo), kq), idx.reshape(len(todo), kq)
-            cand = sub.rows[idx]
-            d = distance_m(lon[todo, None], lat[todo, None], self.lon[cand], self.lat[cand])
-            order = np.argsort(d, axis=1, kind="stable")[:, :k]
+            width = min(k, kq)
+            measure = width if kq == k + 1 else kq  # after a near tie, measure them all
+            cand = sub.rows[idx[:, :measure]]
+            d = reduced_distance_m(
+                lam[todo, None], beta[todo, None], self._lam[cand], self._beta[cand]
+            )
+            order = np.argsort(d, axis=1, kind="stable")[:, :width]
             best_rows = np.take_along_axis(cand, order, axis=1)
             best_d = np.take_along_axis(d, order, axis=1)
-            done = (kq == m) | (best_d[:, -1] <= chord[:, -1])
-            width = best_rows.shape[1]
+            unmeasured = chord[:, measure] if measure < kq else chord[:, -1]
+            done = (kq == m) | (best_d[:, -1] <= unmeasured)
             rows[todo[done], :width] = best_rows[done]
             dist[todo[done], :width] = best_d[done]
             todo, kq = todo[~done], min(m, kq * 4)

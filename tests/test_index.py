@@ -153,3 +153,12 @@ def test_batch_pads_when_fewer_stations_match(index):
         np.array([116.4]), np.array([39.9]), k=2, filters=Filters(kind="driver_home")
     )
     assert rows.tolist() == [[4, -1]] and np.isnan(dist[0, 1])
+
+
+def test_batch_with_exact_ties_widens_the_search():
+    # Ten stations on one spot and one 1 km away: k=3 must return three of the ten.
+    rows = [(f"d{i}", "warm_heart", 116.4, 39.9, "no", "24/7") for i in range(10)]
+    index = StationIndex(make_table([*rows, ("far", "warm_heart", 116.4, 39.909, "no", "24/7")]))
+    found, dist = index.nearest_many(np.array([116.401]), np.array([39.9]), k=3)
+    assert set(found[0].tolist()) <= set(range(10)) and len(set(found[0].tolist())) == 3
+    assert dist[0] == pytest.approx([85.5] * 3, abs=0.1)  # pyproj.Geod: 85.52 m
