@@ -35,12 +35,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
+from flask import Flask
 from nearest import ROOT, load_average, machine, markdown, met, record
 from wsgi_bench import NOOP_PATH, SKETCH_PATH, create_bench_app
 
@@ -160,6 +163,7 @@ def stop(proc: subprocess.Popen) -> None:
 class ServerRun:
     worker_class: str
     latencies: dict[str, Latencies]
+    cpu_s: dict[str, float]  # server CPU seconds per request (both workers), by route
     connections: int  # TCP connections the client opened (1 when keep-alive held)
     runs: int
 
@@ -186,17 +190,37 @@ def check_bodies(conn: http.client.HTTPConnection, rts: list[Route]) -> None:
                 raise SystemExit(f"unexpected answer from {route.paths[0]}: {body[:300]!r}")
 
 
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn workers: children of the master process (Linux /proc)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by ``pids`` (Linux /proc, clock-tick resolution)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def drive(
-    port: int, rts: list[Route], requests: int, block: int, repeat: int, deadline: float
-) -> tuple[dict[str, list[list[float]]], int]:
-    """Per route, per run, the latency of each request; and connections opened."""
+    port: int, master: int, rts: list[Route], args: argparse.Namespace
+) -> tuple[dict[str, list[list[float]]], dict[str, float], int]:
+    """Per route, per run, the latency of each request; server CPU seconds per route
+    (both workers, summed over the blocks of that route); and connections opened."""
+    requests, block = args.requests, args.block
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     check_bodies(conn, rts)
     for route in rts:  # warm-up, untimed
         for i in range(min(50, requests)):
             get(conn, route.paths[i % len(route.paths)])
+    pids = worker_pids(master)
     out: dict[str, list[list[float]]] = {r.name: [] for r in rts}
+    cpu: dict[str, float] = dict.fromkeys(out, 0.0)
     opened = 0
+    repeat, deadline = args.repeat, args.deadline
     for run in range(repeat):
         if time.monotonic() > deadline:
             print(f"  time limit reached: stopping after {run} run(s)")
@@ -205,16 +229,18 @@ def drive(
         for b, start in enumerate(range(0, requests, block)):
             shift = (run + b) % len(rts)
             for route in rts[shift:] + rts[:shift]:
+                used = cpu_s(pids)
                 for i in range(start, min(start + block, requests)):
                     seconds, _, fresh = get(
                         conn, route.paths[(run * requests + i) % len(route.paths)]
                     )
                     per[route.name].append(seconds)
                     opened += fresh
+                cpu[route.name] += cpu_s(pids) - used
         for name, values in per.items():
             out[name].append(values)
     conn.close()
-    return out, opened
+    return out, cpu, opened
 
 
 def bench_server(
@@ -224,7 +250,7 @@ def bench_server(
     proc = start_gunicorn(port, worker_class, env)
     try:
         wait_ready(proc, port)
-        raw, opened = drive(port, rts, args.requests, args.block, args.repeat, args.deadline)
+        raw, cpu, opened = drive(port, proc.pid, rts, args)
     finally:
         stop(proc)
     lat = {
@@ -233,20 +259,12 @@ def bench_server(
         )
         for name, runs in raw.items()
     }
-    return ServerRun(worker_class, lat, opened, len(next(iter(raw.values()))))
+    runs = len(next(iter(raw.values())))
+    cpu_per = {name: cpu[name] / max(1, runs * args.requests) for name in raw}
+    return ServerRun(worker_class, lat, cpu_per, opened, runs)
 
 
 # --- in-process profile ------------------------------------------------------------------
-
-
-def timed_us(fn: Callable[[], object], n: int) -> float:
-    fn()
-    out = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return statistics.median(out) * 1e6
 
 
 def _timeless(body: bytes) -> bytes:
@@ -254,72 +272,105 @@ def _timeless(body: bytes) -> bytes:
     return re.sub(rb'"evaluated_at":"[^"]*"', b"", body)
 
 
+@contextmanager
+def part_timers(app: Flask) -> Iterator[dict[str, float]]:
+    """Time the parts of ``/api/v1/nearest`` inside real requests by wrapping, in this
+    process only, the functions the route calls; yields CPU seconds (this thread)
+    accumulated per part."""
+    import locator.api_search as route
+
+    spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
+    index = app.extensions["locator"].index
+
+    def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            start = time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] += time.thread_time() - start
+
+        return call
+
+    originals = {
+        name: getattr(route, name) for name in ("features", "_hit_properties", "dataset_json")
+    }
+    try:
+        for name, fn in originals.items():
+            setattr(route, name, timed(name, fn))
+        index.nearest = timed("nearest", index.nearest)
+        app.json.response = timed("json", app.json.response)  # type: ignore[method-assign]
+        yield spent
+    finally:
+        for name, fn in originals.items():
+            setattr(route, name, fn)
+        del index.nearest
+        del app.json.response
+
+
+PARTS = {
+    "nearest": "`index.nearest(lon, lat, 5)`",
+    "features": '`api.features(table, rows)`: `frame.iloc[rows].to_dict("records")`',
+    "_hit_properties": "5 × `_hit_properties`: `navigation.links` (scalar GCJ-02/BD-09 "
+    "shifts, 5 × `urlencode`) + `travel.estimates`",
+    "dataset_json": "`dataset_json(table)`: `value_counts` of 9,020 kinds per request",
+    "json": "`app.json.response`: JSON encoding of ~14 kB",
+}
+
+
 def breakdown(n: int, seed: int) -> tuple[list[list[str]], str, str]:
-    """Median µs of the parts of one nearest request, the cProfile top list, and whether
-    the sketch answers byte for byte like the product."""
-    import wsgi_bench
-
-    from locator import api, navigation, state, travel
-    from locator.index import Filters
-
+    """Where the time of a nearest request goes, the cProfile top list, and whether the
+    sketch answers byte for byte like the product."""
     app = create_bench_app()
     client = app.test_client()
-    path = routes(1, seed)[2].paths[0]
-    sketch_path = path.replace("/api/v1/nearest", SKETCH_PATH)
-    lon, lat = 116.4, 39.9
-    with app.test_request_context(path):
-        st = state()
-        prep = wsgi_bench.prepare(st.table)
-        found = st.index.nearest(lon, lat, 5, Filters())
-        rows = np.array([h.row for h in found.hits], dtype=np.int64)
-        body = client.get(path).get_json()
-        parts = [
-            ("whole request, `test_client().get` (nearest)", lambda: client.get(path)),
-            ("whole request, `test_client().get` (no-op)", lambda: client.get(NOOP_PATH)),
-            ("`index.nearest(lon, lat, 5)`", lambda: st.index.nearest(lon, lat, 5, Filters())),
-            (
-                "`api.features(table, rows)` (5 rows: `iloc` + `to_dict`)",
-                lambda: api.features(st.table, rows),
-            ),
-            (
-                "5 × `navigation.links` (scalar GCJ-02/BD-09 shifts, 5 `urlencode`)",
-                lambda: [
-                    navigation.links(
-                        st.index.lon[r], st.index.lat[r], "n", "warm_heart", (lon, lat)
-                    )
-                    for r in rows
-                ],
-            ),
-            (
-                "5 × `travel.estimates`",
-                lambda: [travel.estimates(h.distance_m) for h in found.hits],
-            ),
-            (
-                "`api.dataset_json(table)` (`value_counts` per call)",
-                lambda: api.dataset_json(st.table),
-            ),
-            ("`app.json.dumps` of the response (~14 kB)", lambda: app.json.dumps(body)),
-            ("sketch: whole request, `test_client().get`", lambda: client.get(sketch_path)),
-            ("sketch: 5 features from column lists", lambda: wsgi_bench.features(prep, rows)),
-            (
-                "sketch: 5 × links from prepared GCJ-02/BD-09",
-                lambda: [wsgi_bench.links(prep, r, "n", "warm_heart", "") for r in rows],
-            ),
-        ]
-        table = [[what, f"{timed_us(fn, n):,.0f}"] for what, fn in parts]
-    same = sum(
-        _timeless(client.get(p).data)
-        == _timeless(client.get(p.replace("/api/v1/nearest", SKETCH_PATH)).data)
-        for rt in routes(100, seed + 1)[2:4]
-        for p in rt.paths
-    )
+    paths = routes(n, seed)[2].paths
+    sketches = [p.replace("/api/v1/nearest", SKETCH_PATH) for p in paths]
+    for p in [*paths[:20], *sketches[:20]]:
+        client.get(p)
+    wall: dict[str, list[float]] = {"nearest": [], "sketch": [], "noop": []}
+    cpu: dict[str, list[float]] = {name: [] for name in wall}
+    per: dict[str, list[float]] = {name: [] for name in PARTS}
+    with part_timers(app) as spent:
+        for i in range(n):
+            for name, path in (("nearest", paths[i]), ("sketch", sketches[i]), ("noop", NOOP_PATH)):
+                before = dict(spent)
+                start, start_cpu = time.perf_counter(), time.thread_time()
+                client.get(path)
+                cpu[name].append(time.thread_time() - start_cpu)
+                wall[name].append(time.perf_counter() - start)
+                if name == "nearest":
+                    for part in PARTS:
+                        per[part].append(spent[part] - before[part])
+    base = statistics.median(cpu["nearest"])
+
+    def row(label: str, cpu_s: list[float], wall_s: list[float] | None = None) -> list[str]:
+        value = statistics.median(cpu_s)
+        walls = "" if wall_s is None else f"{statistics.median(wall_s) * 1e6:,.0f}"
+        return [label, f"{value * 1e6:,.0f}", f"{value / base:.0%}", walls]
+
+    table = [
+        row(
+            'whole request, `test_client().get("/api/v1/nearest?…")`',
+            cpu["nearest"],
+            wall["nearest"],
+        )
+    ]
+    table += [row(f"… {label}", per[part]) for part, label in PARTS.items()]
+    table += [
+        row("whole request, no-op route", cpu["noop"], wall["noop"]),
+        row("whole request, fix sketch `/bench/nearest-sketch`", cpu["sketch"], wall["sketch"]),
+    ]
+    pairs = list(zip(paths[:200], sketches[:200], strict=True)) + [
+        (p, p.replace("/api/v1/nearest", SKETCH_PATH)) for p in routes(200, seed)[3].paths
+    ]
+    same = sum(_timeless(client.get(p).data) == _timeless(client.get(q).data) for p, q in pairs)
     identical = (
-        f"{same}/200 answers byte-identical apart from `evaluated_at` (100 points, unfiltered "
-        "and shower)"
+        f"{same}/{len(pairs)} answers byte-identical apart from `evaluated_at` "
+        "(random points, unfiltered and `amenities=shower`)"
     )
     profile = cProfile.Profile()
     profile.enable()
-    for _ in range(n):
+    for path in paths:
         client.get(path)
     profile.disable()
     text = io.StringIO()
@@ -346,6 +397,7 @@ def server_table(run: ServerRun, rts: list[Route], requests: int) -> tuple[str, 
         "ratio of medians vs no-op",
         "run by run: median (min–max) of ratios",
         "ratio of p95 vs no-op",
+        "server CPU ms / request (ratio vs no-op)",
     ]
     rows, goals = [], []
     for route in rts:
@@ -359,6 +411,8 @@ def server_table(run: ServerRun, rts: list[Route], requests: int) -> tuple[str, 
                 f"{ratio:.2f}×",
                 _paired(lat, base),
                 f"{lat.p95_ms() / base.p95_ms():.2f}×",
+                f"{run.cpu_s[route.name] * 1e3:.2f} "
+                f"({run.cpu_s[route.name] / run.cpu_s[rts[0].name]:.1f}×)",
             ]
         )
         if route.name.startswith("`/api/v1/nearest"):
@@ -382,7 +436,13 @@ def section(
         f"{args.block} --repeat {args.repeat} --worker-class {args.worker_class}"
     )
     parts_md = markdown(
-        ["part of one nearest request (k=5, in-process)", f"µs, median of {args.profile}"], parts
+        [
+            f"one nearest request (k=5, random points), in-process, {args.profile} requests",
+            "CPU µs, median",
+            "share of the nearest request's CPU",
+            "wall µs, median",
+        ],
+        parts,
     )
     body = "\n\n".join(tables)
     return f"""{HEADING}
@@ -407,12 +467,23 @@ Command: `{cmd}`.
   same arguments and calls the same `index.nearest`, but builds the answer from data
   prepared once at start-up: per-column Python lists instead of `frame.iloc[rows]
   .to_dict("records")`, station GCJ-02/BD-09 coordinates converted once (vectorised), URLs
-  from `urllib.parse.quote` per value instead of `urlencode`, and `dataset_json` computed
-  once. Checked in-process: {same}.
+  from `urllib.parse.quote` per value instead of `urlencode` and cached per station (only
+  Baidu's depends on the query point), and `dataset_json` computed once. Checked
+  in-process: {same}.
+* Server CPU: user + system CPU of both gunicorn workers (`/proc/<pid>/stat`, 10 ms ticks)
+  read before and after each block, summed per route and divided by its requests. On a
+  busy machine wall-time ratios of long requests are inflated (the worker is time-sliced
+  with other processes; see the load average above), so this column is the steadier one.
 
 ### Where a nearest request spends its time
 
 {parts_md}
+
+Each part is timed inside real requests (the route's calls are wrapped with timers in the
+benchmark process only); the nearest, fix-sketch and no-op requests alternate. Times are
+CPU time of the thread (`time.thread_time`), which other processes on a busy machine
+inflate far less than wall time; wall time is shown for whole requests. The rest of a
+nearest request is Flask/werkzeug and argument parsing.
 
 cProfile of {args.profile} nearest requests through `app.test_client()` (cumulative, filtered to
 locator and the pandas/urllib calls it makes):

@@ -18,7 +18,8 @@ from flask_babel import Babel
 from locator import config
 from locator.index import StationIndex
 from locator.regions import Regions, load_regions
-from locator.stations import StationTable
+from locator.serialise import FeatureWriter
+from locator.stations import StationTable, dataset_json
 from locator.store import load_table
 
 
@@ -30,6 +31,8 @@ class State:
     regions: Regions
     table: StationTable
     index: StationIndex
+    writer: FeatureWriter
+    dataset: dict[str, Any]
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -47,13 +50,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings["STORE"] = store
     regions = load_regions(data_dir, settings["REGION"])
     table = load_table(data_dir, store, regions)
-    app.extensions["locator"] = State(settings, regions, table, StationIndex(table))
+    app.extensions["locator"] = State(
+        settings, regions, table, StationIndex(table), FeatureWriter(table), dataset_json(table)
+    )
 
-    from locator import api, api_search, cli, i18n, pages
+    from locator import api, api_plans, api_search, cli, i18n, pages
 
     Babel(app, default_locale=i18n.DEFAULT, locale_selector=pages.select_locale)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_search.bp)
+    app.register_blueprint(api_plans.bp)
     app.register_blueprint(pages.bp)
     api.register_error_handlers(app)
     cli.register(app)

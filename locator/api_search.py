@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, request
 
-from locator import coords, navigation, params, schema, state, travel
-from locator.api import dataset_json, features
+from locator import coords, params, schema, state, travel
 from locator.errors import BadQuery
 from locator.index import Filters, along_route
 from locator.route import parse_route
@@ -41,17 +40,6 @@ def parse_filters(args: Any) -> Filters:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _hit_properties(
-    hit_row: int, distance_m: float, kind: str, name: str, origin: tuple[float, float] | None
-) -> dict[str, Any]:
-    index = state().index
-    return {
-        "distance_m": round(distance_m, 1),
-        "estimates": {**travel.estimates(distance_m), "note": travel.NOTE},
-        "links": navigation.links(index.lon[hit_row], index.lat[hit_row], name, kind, origin),
-    }
 
 
 @bp.get("/nearest")
@@ -88,15 +76,18 @@ def nearest() -> Any:
     filters = parse_filters(args)
     st = state()
     found = st.index.nearest(lon, lat, k, filters, radius_m=radius_m)
-    rows = np.array([h.row for h in found.hits], dtype=np.int64)
-    out = features(st.table, rows)
-    for feature, hit in zip(out, found.hits, strict=True):
-        props = feature["properties"]
-        props.update(
-            _hit_properties(hit.row, hit.distance_m, props["kind"], props["name"], (lon, lat))
+    origin_bd = tuple(float(v) for v in coords.wgs84_to_bd09(lon, lat))
+    out = []
+    for hit in found.hits:
+        feature = st.writer.feature(hit.row)
+        feature["properties"].update(
+            distance_m=round(hit.distance_m, 1),
+            bearing_deg=round(hit.bearing_deg, 1),
+            open_now=hit.open_now,
+            estimates={**travel.estimates(hit.distance_m), "note": travel.NOTE},
+            links=st.writer.links(hit.row, origin_bd),  # type: ignore[arg-type]
         )
-        props["bearing_deg"] = round(hit.bearing_deg, 1)
-        props["open_now"] = hit.open_now
+        out.append(feature)
     return {
         "type": "FeatureCollection",
         "numberMatched": found.number_matched,
@@ -109,7 +100,7 @@ def nearest() -> Any:
             "evaluated_at": found.evaluated_at.isoformat(timespec="minutes"),
             "timezone": "Asia/Shanghai",
         },
-        "dataset": dataset_json(st.table),
+        "dataset": st.dataset,
         "features": out,
     }
 
@@ -212,7 +203,7 @@ def nearest_batch() -> Any:
         return Response(_csv_rows(labels, rows, dist, station_ids), mimetype="text/csv")
     return {
         "numberReturned": len(lon),
-        "dataset": dataset_json(st.table),
+        "dataset": st.dataset,
         "results": [
             {
                 "point": labels[i],
@@ -280,20 +271,18 @@ def along() -> Any:
     limit = params.parse_int("limit", _text(body.get("limit")), 100, 1, 1000)
     st = state()
     found = along_route(st.index, points, float(corridor_m or 0), limit, parse_filters(body))
-    out = features(st.table, found.rows)
+    out = st.writer.features(found.rows)
     for i, feature in enumerate(out):
         props = feature["properties"]
         props["along_m"] = round(float(found.along_m[i]), 1)
         props["offset_m"] = round(float(found.offset_m[i]), 1)
         props["open_now"] = found.open_now[i]
-        props["links"] = navigation.links(
-            st.index.lon[found.rows[i]], st.index.lat[found.rows[i]], props["name"], props["kind"]
-        )
+        props["links"] = st.writer.links(int(found.rows[i]))
     return {
         "type": "FeatureCollection",
         "numberMatched": found.number_matched,
         "numberReturned": len(out),
         "route_length_m": round(found.route_length_m, 1),
-        "dataset": dataset_json(st.table),
+        "dataset": st.dataset,
         "features": out,
     }

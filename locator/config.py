@@ -56,6 +56,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_LIMIT", 10000, int, "Largest `limit` /api/v1/stations accepts."),
     Setting("HOST", "127.0.0.1", str, "Address `locator run` listens on."),
     Setting("PORT", 5000, int, "Port `locator run` listens on."),
+    Setting("PLAN_WORKERS", 1, int, "Siting plans /api/v1/plans runs at the same time."),
+    Setting(
+        "PLAN_QUEUE",
+        4,
+        int,
+        "Most plans queued or running at once; POST /api/v1/plans answers 429 beyond it.",
+    ),
+    Setting("PLAN_KEEP", 50, int, "Finished plans kept in memory for status and downloads."),
 )
 
 

@@ -52,3 +52,15 @@ class CoordinateError(LocatorError, ValueError):
     """A coordinate system name or a coordinate value is not usable (HTTP 400)."""
 
     status = 400
+
+
+class Conflict(LocatorError):
+    """The resource is not in a state to do that yet, e.g. a plan still running (HTTP 409)."""
+
+    status = 409
+
+
+class TooBusy(LocatorError):
+    """Too much work is queued; the client should retry later (HTTP 429)."""
+
+    status = 429

@@ -168,7 +168,7 @@ class StationIndex:
         at: dt.datetime,
     ) -> tuple[np.ndarray, np.ndarray, int]:
         n = len(sub.rows)
-        matched = int(self._open_ok(sub.rows, filters, at).sum())
+        matched = n if filters.open_at is None else int(self._open_ok(sub.rows, filters, at).sum())
         want = min(k, matched)
         kq = min(n, k + 4)
         while True:

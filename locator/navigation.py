@@ -11,7 +11,7 @@ Each target gets the datum and axis order it expects (the stations are WGS84):
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from locator import coords
 
@@ -47,51 +47,46 @@ def links(
     origin: tuple[float, float] | None = None,
 ) -> dict[str, str]:
     """Navigation URLs to the WGS84 point (lon, lat); ``origin`` is (lon, lat) WGS84 if known."""
-    mode = _MODES.get(kind, _MODES["warm_heart"])
     g_lon, g_lat = (float(v) for v in coords.wgs84_to_gcj02(lon, lat))
     b_lon, b_lat = (float(v) for v in coords.wgs84_to_bd09(lon, lat))
-    amap = urlencode(
-        {
-            "to": f"{_fmt(g_lon)},{_fmt(g_lat)},{name}",
-            "mode": mode["amap"],
-            "coordinate": "gaode",
-            "callnative": 1,
-            "src": SRC,
-        },
-        quote_via=quote,
-    )
-    baidu_query = {
-        "destination": f"latlng:{_fmt(b_lat)},{_fmt(b_lon)}|name:{name}",
-        "coord_type": "bd09ll",
-        "mode": mode["baidu"],
-        "output": "html",
-        "src": SRC,
-    }
+    bd_origin = None
     if origin is not None:
-        o_lon, o_lat = (float(v) for v in coords.wgs84_to_bd09(*origin))
-        baidu_query = {"origin": f"latlng:{_fmt(o_lat)},{_fmt(o_lon)}|name:我的位置", **baidu_query}
-    baidu = urlencode(baidu_query, quote_via=quote, safe=",:|")
-    tencent = urlencode(
-        {
-            "type": mode["tencent"],
-            "to": name,
-            "tocoord": f"{_fmt(lat)},{_fmt(lon)}",
-            "coord_type": 1,
-            "referer": SRC,
-        },
-        quote_via=quote,
-    )
-    apple = urlencode(
-        {"daddr": f"{_fmt(lat)},{_fmt(lon)}", "q": name, "dirflg": mode["apple"]}, quote_via=quote
-    )
-    google = urlencode(
-        {"api": 1, "destination": f"{_fmt(lat)},{_fmt(lon)}", "travelmode": mode["google"]},
-        quote_via=quote,
-    )
+        bd_origin = tuple(float(v) for v in coords.wgs84_to_bd09(*origin))
     return {
-        "amap": f"https://uri.amap.com/navigation?{amap}",
-        "baidu": f"https://api.map.baidu.com/direction?{baidu}",
-        "tencent": f"https://apis.map.qq.com/uri/v1/routeplan?{tencent}",
-        "apple": f"https://maps.apple.com/?{apple}",
-        "google": f"https://www.google.com/maps/dir/?{google}",
+        **fixed_links(lon, lat, g_lon, g_lat, name, kind),
+        "baidu": baidu_link(b_lon, b_lat, name, kind, bd_origin),  # type: ignore[arg-type]
     }
+
+
+def fixed_links(
+    lon: float, lat: float, g_lon: float, g_lat: float, name: str, kind: str
+) -> dict[str, str]:
+    """The links that do not depend on where the user is (all but Baidu's), given the
+    station in WGS84 (lon, lat) and GCJ-02 (g_lon, g_lat). Callers may cache them."""
+    mode = _MODES.get(kind, _MODES["warm_heart"])
+    q = quote(name, safe="")
+    wgs = f"{_fmt(lat)}%2C{_fmt(lon)}"
+    return {
+        "amap": f"https://uri.amap.com/navigation?to={_fmt(g_lon)}%2C{_fmt(g_lat)}%2C{q}"
+        f"&mode={mode['amap']}&coordinate=gaode&callnative=1&src={SRC}",
+        "tencent": f"https://apis.map.qq.com/uri/v1/routeplan?type={mode['tencent']}&to={q}"
+        f"&tocoord={wgs}&coord_type=1&referer={SRC}",
+        "apple": f"https://maps.apple.com/?daddr={wgs}&q={q}&dirflg={mode['apple']}",
+        "google": f"https://www.google.com/maps/dir/?api=1&destination={wgs}"
+        f"&travelmode={mode['google']}",
+    }
+
+
+def baidu_link(
+    b_lon: float, b_lat: float, name: str, kind: str, origin_bd: tuple[float, float] | None
+) -> str:
+    """Baidu's link to the BD-09 point; ``origin_bd`` is the user's (lon, lat) in BD-09."""
+    mode = _MODES.get(kind, _MODES["warm_heart"])["baidu"]
+    q = quote(name, safe="")
+    start = ""
+    if origin_bd is not None:
+        start = f"origin=latlng:{_fmt(origin_bd[1])},{_fmt(origin_bd[0])}|name:{quote('我的位置')}&"
+    return (
+        f"https://api.map.baidu.com/direction?{start}destination=latlng:{_fmt(b_lat)},"
+        f"{_fmt(b_lon)}|name:{q}&coord_type=bd09ll&mode={mode}&output=html&src={SRC}"
+    )

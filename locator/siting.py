@@ -10,10 +10,12 @@ matrix with a radius query).
    demand rows that the same candidates cover;
 2. lazy greedy (respecting quotas, spacing and exclusions);
 3. local search: swap a chosen site for an unchosen one while that gains;
-4. bound: the LP relaxation, solved with HiGHS (``scipy.optimize.linprog``).
-   The reported bound is the Lagrangian value of the LP's duals, which is a
-   valid upper bound for any dual values, so it does not rest on solver
-   tolerances;
+4. bound: the LP relaxation, solved with HiGHS (``scipy.optimize.linprog``,
+   interior point). The reported bound is the Lagrangian value at the LP's
+   duals, which is a valid upper bound for any dual values, so it does not
+   rest on solver tolerances. When the LP is too large to finish in the time
+   limit, the same Lagrangian bound is minimised by subgradient steps, and
+   ``method`` says so;
 5. when the instance is small enough to finish in the time left, or when
    ``exact=True``, the MILP (HiGHS via ``scipy.optimize.milp``) proves the
    optimum and the gap is 0.
@@ -26,17 +28,20 @@ from __future__ import annotations
 
 import heapq
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import LinearConstraint, linprog, milp
+from scipy.optimize import LinearConstraint, OptimizeWarning, linprog, milp
 
 from locator.pmedian import PMedianResult, p_median
 
 __all__ = ["Constraints", "CoverageResult", "PMedianResult", "maximal_coverage", "p_median"]
 
 MILP_MAX_NONZEROS = 200_000  # "auto" tries the exact MILP only below this reduced size
+LP_MAX_NONZEROS = 2_000_000  # above this the bound comes from subgradient steps instead
+SUBGRADIENT_STEPS = 1000
 GOOD_ENOUGH_GAP = 1e-3  # the perturbation search stops once within 0.1 % of the bound
 TOLERANCE = 1e-9
 
@@ -124,7 +129,7 @@ def maximal_coverage(
     cons = constraints or Constraints()
     model = _reduce(cover, w, p, already, cons)
     greedy = _greedy(model)
-    bound_free, x_lp = _lp_bound(model, deadline=start + time_limit_s * 0.7)
+    bound_free, x_lp, how = _lp_bound(model, _covered(model, greedy), start + time_limit_s * 0.7)
     chosen = _swap(model, greedy, deadline=start + time_limit_s * 0.8)
     if x_lp is not None:  # a second start: the sites the LP relaxation opens
         lp_start = [int(j) for j in np.argsort(-x_lp, kind="stable") if x_lp[j] >= 0.5]
@@ -136,7 +141,7 @@ def maximal_coverage(
     elapsed = time.perf_counter() - start
     budget = min(time_limit_s * 0.9 - elapsed, max(0.5, 0.5 * elapsed))
     chosen = _perturb(model, chosen, bound_free, deadline=time.perf_counter() + budget)
-    method = "greedy+LP start, swap and perturbation; LP bound"
+    method = f"greedy, swap and perturbation; {how}"
     free = _covered(model, chosen)
     small = model.A.nnz <= MILP_MAX_NONZEROS
     if bound_free - free > TOLERANCE * max(bound_free, 1) and (exact or (exact is None and small)):
@@ -376,35 +381,82 @@ def _perturb(model: _Model, chosen: list[int], bound: float, deadline: float) ->
     return best
 
 
-def _lp_bound(model: _Model, deadline: float) -> tuple[float, np.ndarray | None]:
-    """Upper bound on coverable free weight from the LP relaxation (HiGHS).
+def _lagrangian(model: _Model, u: np.ndarray) -> tuple[float, np.ndarray]:
+    """L(u) = sum(w - u) + the p largest (A^T u)_j, for 0 <= u <= w, and its top p sites.
 
-    Returns the Lagrangian value at the LP's duals (valid for any duals),
-    tightened by the LP optimum when quota rows make the LP tighter, and the
-    LP's site values (None if the LP did not finish).
+    Relaxing "y_r <= sum of x_j covering r" with multipliers u gives this upper
+    bound on the covered free weight for ANY such u (quota rows only tighten it).
+    """
+    reduced = model.A.T @ u
+    top = (
+        np.argpartition(-reduced, model.p - 1)[: model.p]
+        if model.p < model.n
+        else np.arange(model.n)
+    )
+    return float((model.w - u).sum() + np.maximum(reduced[top], 0).sum()), top
+
+
+def _subgradient(
+    model: _Model, lower: float, deadline: float, u: np.ndarray | None = None
+) -> float:
+    """Minimise the Lagrangian bound by projected subgradient steps (Polyak step sizes)."""
+    w = model.w
+    if u is None:
+        degree = np.maximum(np.diff(model.A_rows.indptr), 1)
+        u = w / degree
+    best, theta, stale = np.inf, 1.0, 0
+    for _ in range(SUBGRADIENT_STEPS):
+        value, top = _lagrangian(model, u)
+        if value < best - TOLERANCE * max(value, 1):
+            best, stale = value, 0
+        else:
+            stale += 1
+            if stale >= 10:
+                theta, stale = theta / 2, 0
+        counts = np.asarray(model.A[:, top].sum(axis=1)).ravel()
+        grad = counts - 1.0  # d L / d u_r
+        norm = float(grad @ grad)
+        if norm == 0 or best - lower <= TOLERANCE * max(best, 1) or time.perf_counter() > deadline:
+            break
+        u = np.clip(u - theta * (value - lower) / norm * grad, 0.0, w)
+    return best
+
+
+def _lp_bound(model: _Model, lower: float, deadline: float) -> tuple[float, np.ndarray | None, str]:
+    """Upper bound on the coverable free weight, the LP's site values, and how it was found.
+
+    Solves the LP relaxation with HiGHS (interior point, no crossover) and
+    reports the Lagrangian value at its duals, which is valid for any duals, so
+    the bound does not rest on solver tolerances. When the LP is too large or
+    does not finish in time, the same Lagrangian bound is minimised by
+    subgradient steps instead (it converges to the LP bound).
     """
     m, n = model.A.shape
-    trivial = float(min(model.w.sum(), np.sort(model.A.T @ model.w)[::-1][: model.p].sum()))
     if m == 0 or model.p == 0:
-        return 0.0, None
-    a_ub, b_ub = _lp_rows(model)
-    c = np.concatenate([np.zeros(n), -model.w])
-    limit = max(deadline - time.perf_counter(), 1.0)
-    res = linprog(
-        c,
-        A_ub=a_ub,
-        b_ub=b_ub,
-        bounds=(0, 1),
-        method="highs-ipm",  # interior point: 5-10x faster than simplex on these LPs
-        options={"time_limit": limit, "presolve": True},
-    )
-    if res.status != 0 or res.ineqlin is None:
-        return trivial, None
-    u = np.clip(-res.ineqlin.marginals[:m], 0.0, model.w)
-    reduced = model.A.T @ u
-    top_p = np.sort(np.maximum(reduced, 0))[::-1][: model.p].sum()
-    lagrangian = float(np.maximum(model.w - u, 0).sum() + top_p)
-    return min(trivial, lagrangian, -float(res.fun) + 1e-7 * float(model.w.sum())), res.x[:n]
+        return 0.0, None, "exact (nothing to cover)"
+    if model.A.nnz <= LP_MAX_NONZEROS:
+        a_ub, b_ub = _lp_rows(model)
+        with warnings.catch_warnings():  # scipy warns that it passes run_crossover verbatim
+            warnings.simplefilter("ignore", OptimizeWarning)
+            res = linprog(
+                np.concatenate([np.zeros(n), -model.w]),
+                A_ub=a_ub,
+                b_ub=b_ub,
+                bounds=(0, 1),
+                method="highs-ipm",
+                options={
+                    "time_limit": max(deadline - time.perf_counter(), 1.0),
+                    "run_crossover": "off",
+                },
+            )
+        if res.status == 0 and res.ineqlin is not None:
+            u = np.clip(-res.ineqlin.marginals[:m], 0.0, model.w)
+            bound = _lagrangian(model, u)[0]
+            if model.cons.min_per_group or model.cons.max_per_group:
+                bound = min(bound, -float(res.fun) + 1e-7 * float(model.w.sum()))
+            return bound, res.x[:n], "LP bound (HiGHS)"
+    bound = _subgradient(model, lower, deadline=max(deadline, time.perf_counter() + 2.0))
+    return bound, None, "Lagrangian bound (subgradient; LP too large for the time limit)"
 
 
 def _lp_rows(model: _Model) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -1,0 +1,403 @@
+"""Coverage and siting-plan endpoints under ``/api/v1``.
+
+``GET /coverage`` answers at once: the region's default demand model is built on
+first use and kept for the life of the app. ``POST /plans`` checks every parameter
+it can (a bad one is a 400, a bad uploaded demand file a 422, both before anything
+is queued), then queues the plan on the app's bounded :class:`~locator.plans.PlanJobs`
+pool and answers 202 with the plan's URL. Clients poll ``GET /plans/<id>`` and then
+download the sites. Radii are capped per region (``MAX_RADIUS_M``) so that one request
+cannot build a coverage matrix too large for the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from flask import Blueprint, Response, current_app, request, url_for
+from flask.blueprints import BlueprintSetupState
+
+from locator import coverage, export, params, readers, state
+from locator.demand import BEIJING_CELL_M, SHAANXI_CELL_M, from_points
+from locator.errors import BadQuery
+from locator.index import Filters
+from locator.plan import REGION_KIND, Plan, PlanRequest, Progress, run_plan
+from locator.plans import DemandCache, JobStatus, PlanJobs, check_quotas
+from locator.regions import PROVINCES
+
+bp = Blueprint("plans", __name__, url_prefix="/api/v1")
+
+EXTENSION = "locator.plans"
+MAX_RADIUS_M = {"beijing": 5_000.0, "shaanxi": 30_000.0}  # 500 m and 2 km demand cells
+MAX_NEW = 100_000
+MAX_SPACING_M = 50_000.0
+MAX_TIME_LIMIT_S = 300.0
+DEFAULT_TIME_LIMIT_S = 60.0
+CELL_M = {"beijing": BEIJING_CELL_M, "shaanxi": SHAANXI_CELL_M}
+PLAN_FIELDS = (
+    "region",
+    "new",
+    "radius_m",
+    "kind",
+    "amenities",
+    "min_spacing_m",
+    "quotas",
+    "time_limit_s",
+    "demand_crs",
+)
+
+
+@dataclass(frozen=True)
+class Planning:
+    """The app's plan pool and demand-model cache, kept in ``app.extensions``."""
+
+    jobs: PlanJobs
+    demand: DemandCache
+
+
+@bp.record_once
+def _set_up(setup: BlueprintSetupState) -> None:
+    settings = setup.app.extensions["locator"].settings
+    jobs = PlanJobs(settings["PLAN_WORKERS"], settings["PLAN_QUEUE"], settings["PLAN_KEEP"])
+    setup.app.extensions[EXTENSION] = Planning(jobs, DemandCache(settings["DATA_DIR"]))
+
+
+def planning() -> Planning:
+    """The current app's plan pool and demand cache."""
+    found: Planning = current_app.extensions[EXTENSION]
+    return found
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _region(value: Any) -> str:
+    region = (_text(value) or "beijing").strip().lower()
+    if region not in REGION_KIND:
+        raise BadQuery(f"unknown region {value!r}; use one of {', '.join(REGION_KIND)}.")
+    if region not in state().regions.names:
+        raise BadQuery(f"region {region} is not loaded on this server (see LOCATOR_REGION).")
+    return region
+
+
+def _radius(value: Any, region: str, kind: str) -> float:
+    found = params.parse_positive("radius_m", _text(value), MAX_RADIUS_M[region])
+    return found or coverage.DEFAULT_RADIUS_M[kind]
+
+
+def _districts(region: str) -> pd.DataFrame:
+    frame = state().regions.districts
+    return frame[frame["province_adcode"] == PROVINCES[region]]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-safe rows: numpy numbers to Python, NaN to null."""
+    rows: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", force_ascii=False))
+    return rows
+
+
+@bp.get("/coverage")
+def coverage_summary() -> Any:
+    """How much of the modelled demand existing stations cover, overall and per district.
+    ---
+    get:
+      summary: Coverage of the demand model by existing stations
+      description: 'A demand cell is covered when a station passing the filters lies within
+        radius_m of its centre (ellipsoidal distance). Demand is the default MODEL of the
+        region (2020 census spread around GeoNames places), not a measurement.'
+      parameters:
+        - {name: region, in: query, schema: {type: string, enum: [beijing, shaanxi],
+           default: beijing}}
+        - {name: kind, in: query, schema: {type: string, enum: [warm_heart, driver_home]},
+           description: 'default: warm_heart in beijing, driver_home in shaanxi'}
+        - {name: amenities, in: query, schema: {type: string}, example: 'shower,toilet',
+           description: 'count only stations that have all of these'}
+        - {name: radius_m, in: query, schema: {type: number, exclusiveMinimum: 0},
+           description: 'default 1000 (warm_heart) or 15000 (driver_home); at most 5000
+             in beijing and 30000 in shaanxi'}
+      responses:
+        200: {description: 'covered_share, total_weight, covered_weight, radius_m,
+              distance_percentiles_m (weighted distance to the nearest station), clusters
+              (heaviest uncovered patches), districts, demand and the synthetic flag'}
+        400: {description: 'unknown region, kind or amenity; radius out of range',
+              content: {application/json: {schema: Error}}}
+    """
+    args = request.args
+    region = _region(args.get("region"))
+    kind = params.parse_kind(args.get("kind")) or REGION_KIND[region]
+    filters = Filters(kind=kind, amenities=params.parse_amenities(args.get("amenities")))
+    radius_m = _radius(args.get("radius_m"), region, kind)
+    st = state()
+    demand = planning().demand.get(region)
+    found = coverage.station_coverage(demand, st.index, filters, radius_m)
+    return {
+        "region": region,
+        "kind": kind,
+        "amenities": list(filters.amenities),
+        "radius_m": radius_m,
+        "covered_share": found.covered_share,
+        "total_weight": found.total_weight,
+        "covered_weight": found.covered_weight,
+        "distance_percentiles_m": {
+            str(q): export.finite(v) for q, v in found.distance_percentiles_m.items()
+        },
+        "clusters": [
+            {
+                "lon": c.lon,
+                "lat": c.lat,
+                "weight": c.weight,
+                "cells": c.cells,
+                "district_name": c.district_name,
+            }
+            for c in found.clusters
+        ],
+        "districts": _records(found.districts),
+        "demand": {
+            "description": demand.description,
+            "modelled": True,
+            "cell_size_m": demand.cell_size_m,
+            "cells": len(demand.weight),
+        },
+        "stations": {"count": len(st.index.subset(filters).rows)},
+        "synthetic": st.table.info.synthetic,
+    }
+
+
+def _options() -> dict[str, Any]:
+    """Plan parameters from a JSON object or a multipart form; unknown names are refused."""
+    if request.mimetype == "multipart/form-data":
+        options: dict[str, Any] = dict(request.form)
+        if "quotas" in options:
+            try:
+                options["quotas"] = json.loads(options["quotas"])
+            except ValueError:
+                raise BadQuery('quotas must be JSON like {"110105": [2, 10]}.') from None
+    else:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise BadQuery('send a JSON object like {"region": "beijing", "new": 10}.')
+        options = body
+    unknown = sorted(set(options) - set(PLAN_FIELDS))
+    if unknown:
+        raise BadQuery(f"unknown parameter {', '.join(unknown)}; use {', '.join(PLAN_FIELDS)}.")
+    return options
+
+
+def _plan_request(options: Mapping[str, Any], demand_path: Path | None) -> PlanRequest:
+    region = _region(options.get("region"))
+    if options.get("new") is None:
+        raise BadQuery("new (the number of new sites to place) is required.")
+    new = params.parse_int("new", _text(options.get("new")), 0, 1, MAX_NEW)
+    kind = params.parse_kind(_text(options.get("kind")))
+    spacing = _text(options.get("min_spacing_m"))
+    limit = params.parse_positive(
+        "time_limit_s", _text(options.get("time_limit_s")), MAX_TIME_LIMIT_S
+    )
+    return PlanRequest(
+        region=region,
+        new=new,
+        radius_m=_radius(options.get("radius_m"), region, kind or REGION_KIND[region]),
+        kind=kind,
+        amenities=params.parse_amenities(_text(options.get("amenities"))),
+        min_spacing_m=params.parse_float("min_spacing_m", spacing, 0, MAX_SPACING_M)
+        if spacing
+        else 0.0,
+        quotas=check_quotas(options.get("quotas") or {}, _districts(region), new),
+        demand_path=demand_path,
+        demand_crs=_text(options.get("demand_crs")),
+        time_limit_s=limit or DEFAULT_TIME_LIMIT_S,
+    )
+
+
+def _saved_upload(folder: Path) -> Path | None:
+    """The multipart ``demand`` file saved under ``folder``, or None without one."""
+    upload = request.files.get("demand")
+    if upload is None:
+        return None
+    name = Path(upload.filename or "demand.csv").name  # no folders: it stays in ``folder``
+    if Path(name).suffix.lower() not in readers.SUFFIXES:
+        raise BadQuery(
+            f"the demand file must be one of {', '.join(sorted(readers.SUFFIXES))}, "
+            f"got {upload.filename!r}."
+        )
+    path = folder / name  # keeps the client's name, which error messages then show
+    upload.save(path)
+    return path
+
+
+def _populated_cells(plan_request: PlanRequest) -> int:
+    """Demand cells with weight > 0: the most candidate sites a plan can have."""
+    st = state()
+    if plan_request.demand_path is None:
+        found = planning().demand.get(plan_request.region)
+    else:
+        found = from_points(
+            plan_request.demand_path,
+            st.settings["DATA_DIR"],
+            crs=plan_request.demand_crs,
+            cell_size_m=CELL_M[plan_request.region],
+            region=plan_request.region,
+        )
+    return int((found.weight > 0).sum())
+
+
+@bp.post("/plans")
+def submit_plan() -> Any:
+    """Queue a siting plan; poll the returned URL for its progress and result.
+    ---
+    post:
+      summary: Start a siting plan (runs in the background)
+      description: 'Body: a JSON object {"region": "beijing", "new": 100, "radius_m": 1000,
+        "kind": "warm_heart", "amenities": ["shower"], "min_spacing_m": 0,
+        "quotas": {"110105": [2, 10]}, "time_limit_s": 60}, or a multipart form with the
+        same fields (quotas as JSON text) and an optional "demand" file of weighted points
+        (CSV, XLSX, GeoJSON or GeoPackage; demand_crs names its datum). Only "new" is
+        required. Quota keys are district adcodes or names; null means no bound.
+        Everything is checked before the plan is queued.'
+      responses:
+        202: {description: '{"id", "status": "queued", "url"}; the Location header is the
+              status URL'}
+        400: {description: 'bad parameter: unknown region, kind, amenity or parameter,
+              radius_m <= 0 or too large, new larger than the populated demand cells,
+              time_limit_s over 300, malformed quotas',
+              content: {application/json: {schema: Error}}}
+        422: {description: 'the uploaded demand file has bad rows (named by row number)',
+              content: {application/json: {schema: Error}}}
+        429: {description: 'the plan queue is full (LOCATOR_PLAN_QUEUE); try again later',
+              content: {application/json: {schema: Error}}}
+    """
+    folder = Path(tempfile.mkdtemp(prefix="locator-upload-"))
+    try:
+        plan_request = _plan_request(_options(), _saved_upload(folder))
+        cells = _populated_cells(plan_request)
+        if plan_request.new > cells:
+            raise BadQuery(
+                f"new={plan_request.new} is more than the {cells:,} populated demand cells "
+                f"of {plan_request.region}; there are not that many candidate sites."
+            )
+        st = state()
+        data_dir, index, regions = st.settings["DATA_DIR"], st.index, st.regions
+
+        def work(progress: Progress) -> Plan:
+            return run_plan(
+                plan_request, data_dir=data_dir, index=index, regions=regions, progress=progress
+            )
+
+        job_id = planning().jobs.submit(
+            plan_request, work, cleanup=lambda: shutil.rmtree(folder, ignore_errors=True)
+        )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    url = url_for("plans.plan_status", plan_id=job_id)
+    body = {"id": job_id, "status": "queued", "url": url}
+    return body, 202, {"Location": url}
+
+
+def _time(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")
+
+
+def _request_json(plan_request: PlanRequest) -> dict[str, Any]:
+    return {
+        "region": plan_request.region,
+        "new": plan_request.new,
+        "radius_m": plan_request.radius,
+        "kind": plan_request.station_kind,
+        "amenities": list(plan_request.amenities),
+        "min_spacing_m": plan_request.min_spacing_m,
+        "quotas": {k: list(v) for k, v in plan_request.quotas.items()},
+        "time_limit_s": plan_request.time_limit_s,
+        "demand": "uploaded file" if plan_request.demand_path else "default model",
+    }
+
+
+def _status_json(job: JobStatus) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": job.id,
+        "status": job.status,
+        "progress": {"stage": job.stage, "fraction": round(job.fraction, 3)},
+        "request": _request_json(job.request),
+        "created_at": _time(job.created_at),
+        "started_at": _time(job.started_at),
+        "finished_at": _time(job.finished_at),
+        "synthetic": state().table.info.synthetic,
+    }
+    if job.error is not None:
+        out["error"] = job.error
+    if job.plan is not None:
+        out["summary"] = export.summary(job.plan)
+        out["curve"] = [round(float(share), 6) for share in job.plan.result.curve]
+        out["downloads"] = {
+            fmt: url_for("plans.plan_sites", plan_id=job.id, fmt=fmt) for fmt in export.MEDIA_TYPES
+        }
+    return out
+
+
+@bp.get("/plans/<plan_id>")
+def plan_status(plan_id: str) -> Any:
+    """A plan's status and progress, and its summary and coverage curve once done.
+    ---
+    get:
+      summary: Plan status and result
+      parameters:
+        - {name: plan_id, in: path, required: true, schema: {type: string}}
+      responses:
+        200: {description: 'status (queued, running, done, failed), progress {stage,
+              fraction}, request; when done: summary (covered_share_before/after,
+              covered weights, upper_bound, gap, method, seconds, new), curve (covered share
+              after 0..new sites) and downloads; when failed: error'}
+        404: {description: 'no such plan (plans are kept in memory, the last 50 finished)',
+              content: {application/json: {schema: Error}}}
+    """
+    return _status_json(planning().jobs.get(plan_id))
+
+
+@bp.get("/plans/<plan_id>/sites.<any(geojson, csv, gpkg):fmt>")
+def plan_sites(plan_id: str, fmt: str) -> Any:
+    """A finished plan's new sites as GeoJSON, CSV or GeoPackage.
+    ---
+    get:
+      summary: Download the new sites
+      description: 'GeoJSON: FeatureCollection of points [lon, lat] in rank order with
+        marginal_gain, covered_share_after, district and host_type. CSV: the same, UTF-8
+        with BOM. GeoPackage: layers new_sites, uncovered_demand and district_summary.'
+      parameters:
+        - {name: plan_id, in: path, required: true, schema: {type: string}}
+        - {name: fmt, in: path, required: true,
+           schema: {type: string, enum: [geojson, csv, gpkg]}}
+      responses:
+        200: {description: 'the file, as an attachment'}
+        404: {description: 'no such plan', content: {application/json: {schema: Error}}}
+        409: {description: 'the plan is not done (queued, running or failed)',
+              content: {application/json: {schema: Error}}}
+    """
+    plan = planning().jobs.plan(plan_id)
+    if fmt == "geojson":
+        text = json.dumps(export.sites_geojson(plan), ensure_ascii=False, allow_nan=False)
+        body = text.encode("utf-8")
+    elif fmt == "csv":
+        body = export.sites_csv(plan)
+    else:
+        body = export.gpkg_bytes(plan, _districts(plan.request.region))
+    return Response(
+        body,
+        mimetype=export.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="plan-{plan_id}-sites.{fmt}"'},
+    )

@@ -1,0 +1,267 @@
+"""GET /api/v1/coverage and the background plans: submit, poll, download, and every error."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import time
+
+import numpy as np
+import pyogrio
+import pytest
+
+from locator import api_plans, create_app
+from locator.demand import default_model
+from locator.errors import BadQuery
+from locator.geodesy import distance_m
+from tests.conftest import DATA, TINY_CSV, write_dataset
+from tests.test_plans import DEMAND_CSV
+
+BEIJING_CENSUS_2020 = 21_893_095
+
+
+def make_app(tmp_path, **settings):
+    data = write_dataset(tmp_path / "data", TINY_CSV)
+    for folder in ("census", "places"):  # the default demand model needs them
+        (data / folder).symlink_to(DATA / folder)
+    config = {"TESTING": True, "DATA_DIR": data, "STORE": tmp_path / "store.gpkg", **settings}
+    return create_app(config)
+
+
+@pytest.fixture()
+def plan_app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    app.extensions[api_plans.EXTENSION].jobs.shutdown(wait=True)
+
+
+@pytest.fixture()
+def api(plan_app):
+    return plan_app.test_client()
+
+
+@pytest.fixture()
+def gate(monkeypatch):
+    """run_plan replaced by one that reports progress and waits until released."""
+    release, started = threading.Event(), threading.Event()
+
+    def blocked(request, **kwargs):
+        kwargs["progress"]("optimising", 0.35)
+        started.set()
+        assert release.wait(10)
+        raise BadQuery("released")
+
+    monkeypatch.setattr(api_plans, "run_plan", blocked)
+    yield started, release
+    release.set()
+
+
+def assert_error(response, status, fragment):
+    assert response.status_code == status, response.json
+    assert response.json == {"ok": False, "error": response.json["error"], "status": status}
+    assert fragment in response.json["error"]
+
+
+def poll(api, url, timeout_s=30.0):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        body = api.get(url).json
+        if body["status"] in ("done", "failed"):
+            return body
+        time.sleep(0.05)
+    raise AssertionError(f"{url} did not finish: {body}")
+
+
+def post_tiny_plan(api, demand=DEMAND_CSV, filename="orders.csv", **fields):
+    form = {"new": "2", "time_limit_s": "5", **fields}
+    form["demand"] = (io.BytesIO(demand.encode("utf-8")), filename)
+    return api.post("/api/v1/plans", data=form, content_type="multipart/form-data")
+
+
+def test_coverage_of_the_fixture_stations(api):
+    body = api.get("/api/v1/coverage").json
+    assert (body["region"], body["kind"], body["radius_m"]) == ("beijing", "warm_heart", 1000.0)
+    assert body["total_weight"] == pytest.approx(BEIJING_CENSUS_2020)
+    assert body["stations"] == {"count": 2} and body["synthetic"] is True
+    assert body["demand"]["modelled"] is True and body["demand"]["cells"] == 65630
+    assert "modelled, not measured" in body["demand"]["description"]
+    # Two warm-heart stations, 1 km each: 0.81 % of Beijing's modelled residents.
+    assert body["covered_share"] == pytest.approx(0.0081167, abs=1e-6)
+    model = default_model(DATA, "beijing")
+    near = [
+        distance_m(model.lon, model.lat, lon, lat) <= 1000
+        for lon, lat in ((116.418, 39.913), (116.461, 39.909))
+    ]
+    by_hand = float(model.weight[np.logical_or(*near)].sum())
+    assert body["covered_weight"] == pytest.approx(by_hand, rel=1e-9)
+    districts = {d["district_name"]: d for d in body["districts"]}
+    assert len(districts) == 16
+    assert (districts["东城区"]["stations"], districts["朝阳区"]["stations"]) == (1, 1)
+    assert districts["东城区"]["demand"] == 708829
+    assert districts["西城区"]["covered"] == 0
+    assert set(body["distance_percentiles_m"]) == {"50", "75", "90", "95"}
+    assert 0 < body["distance_percentiles_m"]["50"] < body["distance_percentiles_m"]["95"]
+    assert len(body["clusters"]) == 10
+    assert set(body["clusters"][0]) == {"lon", "lat", "weight", "cells", "district_name"}
+
+
+def test_coverage_filters_and_regions(api):
+    shower = api.get("/api/v1/coverage?amenities=shower&radius_m=500").json
+    assert shower["stations"] == {"count": 1} and shower["radius_m"] == 500.0
+    assert 0 < shower["covered_share"] < 0.0081167
+    shaanxi = api.get("/api/v1/coverage?region=shaanxi").json
+    assert (shaanxi["kind"], shaanxi["radius_m"], shaanxi["stations"]) == (
+        "driver_home",
+        15000.0,
+        {"count": 1},
+    )
+    assert 0 < shaanxi["covered_share"] < 0.1
+    nobody = api.get("/api/v1/coverage?amenities=laundry").json
+    assert nobody["covered_share"] == 0 and nobody["distance_percentiles_m"]["50"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ("region=mars", "unknown region 'mars'"),
+        ("kind=hotel", "kind must be one of warm_heart, driver_home"),
+        ("amenities=jacuzzi", "unknown amenity jacuzzi"),
+        ("radius_m=0", "radius_m must be greater than 0"),
+        ("radius_m=-5", "radius_m must be a number between 0"),
+        ("radius_m=6000", "between 0 and 5000"),
+        ("radius_m=abc", "radius_m must be a number"),
+    ],
+)
+def test_coverage_bad_parameters(api, query, fragment):
+    assert_error(api.get(f"/api/v1/coverage?{query}"), 400, fragment)
+
+
+def test_plan_is_queued_polled_and_downloaded(api, tmp_path):
+    response = post_tiny_plan(api, quotas=json.dumps({"海淀区": [None, 1]}))
+    assert response.status_code == 202, response.json
+    plan_id = response.json["id"]
+    assert response.headers["Location"] == f"/api/v1/plans/{plan_id}" == response.json["url"]
+    body = poll(api, response.headers["Location"])
+    assert body["status"] == "done", body
+    assert body["progress"] == {"stage": "done", "fraction": 1.0}
+    summary = body["summary"]
+    assert summary["new"] == 2 and summary["gap"] == pytest.approx(0)
+    assert summary["covered_share_before"] == pytest.approx(0.125)
+    assert summary["covered_share_after"] == pytest.approx(0.9375)
+    assert (summary["covered_weight_after"], summary["upper_bound"]) == (75.0, 75.0)
+    assert summary["demand"]["modelled"] is False and summary["method"]
+    assert summary["demand"]["description"].startswith("user demand from orders.csv: 5 points")
+    assert body["curve"] == pytest.approx([0.125, 0.75, 0.9375])
+    assert body["request"]["quotas"] == {"110108": [None, 1]}
+    assert body["request"]["demand"] == "uploaded file" and body["synthetic"] is True
+
+    geojson = api.get(body["downloads"]["geojson"])
+    assert geojson.mimetype == "application/geo+json"
+    assert "attachment" in geojson.headers["Content-Disposition"]
+    features = json.loads(geojson.data)["features"]
+    assert [f["properties"]["district_name"] for f in features] == ["海淀区", "丰台区"]
+    assert features[0]["geometry"]["coordinates"][0] == pytest.approx(116.30, abs=0.01)
+
+    table = api.get(f"/api/v1/plans/{plan_id}/sites.csv")
+    assert table.mimetype == "text/csv" and table.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(table.data.decode("utf-8-sig"))))
+    assert [r["marginal_gain"] for r in rows] == ["50.0", "15.0"]
+
+    package = api.get(f"/api/v1/plans/{plan_id}/sites.gpkg")
+    assert package.mimetype == "application/geopackage+sqlite3"
+    path = tmp_path / "download.gpkg"
+    path.write_bytes(package.data)
+    counts = {
+        name: len(pyogrio.read_dataframe(path, layer=name)) for name in api_plans.export.LAYERS
+    }
+    assert counts == {"new_sites": 2, "uncovered_demand": 1, "district_summary": 4}
+
+
+def test_a_plan_that_fails_in_the_background(api):
+    response = post_tiny_plan(api, new="4")  # 4 populated cells, but A is already covered
+    assert response.status_code == 202
+    body = poll(api, response.json["url"])
+    assert body["status"] == "failed"
+    assert body["error"] == "new=4 is more than the 3 candidate sites."
+    assert "summary" not in body
+    assert_error(api.get(f"{response.json['url']}/sites.csv"), 409, "failed")
+
+
+def test_running_plan_shows_progress_and_downloads_conflict(api, gate):
+    response = api.post("/api/v1/plans", json={"new": 5, "radius_m": 800, "time_limit_s": 5})
+    assert response.status_code == 202
+    assert gate[0].wait(5)
+    body = api.get(response.json["url"]).json
+    assert body["status"] == "running"
+    assert body["progress"] == {"stage": "optimising", "fraction": 0.35}
+    assert body["request"]["radius_m"] == 800 and body["request"]["demand"] == "default model"
+    assert_error(api.get(f"{response.json['url']}/sites.geojson"), 409, "is running")
+
+
+def test_a_full_queue_gets_429(tmp_path, monkeypatch, gate):
+    monkeypatch.setenv("LOCATOR_PLAN_QUEUE", "1")
+    app = make_app(tmp_path)
+    try:
+        api = app.test_client()
+        assert api.post("/api/v1/plans", json={"new": 1}).status_code == 202
+        assert_error(api.post("/api/v1/plans", json={"new": 1}), 429, "already queued or running")
+    finally:
+        gate[1].set()
+        app.extensions[api_plans.EXTENSION].jobs.shutdown(wait=True)
+
+
+def test_unknown_plan_and_format(api):
+    assert_error(api.get("/api/v1/plans/nope"), 404, "no plan 'nope'")
+    assert_error(api.get("/api/v1/plans/nope/sites.csv"), 404, "no plan 'nope'")
+    assert api.get("/api/v1/plans/nope/sites.xlsx").json["status"] == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"new": 2, "region": "mars"}, "unknown region 'mars'"),
+        ({"region": "beijing"}, "new (the number of new sites to place) is required"),
+        ({"new": 0}, "new must be between 1 and 100000"),
+        ({"new": "two"}, "new must be a whole number"),
+        ({"new": 70000}, "new=70000 is more than the 65,630 populated demand cells of beijing"),
+        ({"new": 2, "radius_m": 0}, "radius_m must be greater than 0"),
+        ({"new": 2, "radius_m": -100}, "radius_m must be a number between 0"),
+        ({"new": 2, "radius_m": 9000}, "between 0 and 5000"),
+        ({"new": 2, "kind": "hotel"}, "kind must be one of"),
+        ({"new": 2, "amenities": ["shower", "jacuzzi"]}, "unknown amenity jacuzzi"),
+        ({"new": 2, "quotas": [1, 2]}, "quotas must be an object"),
+        ({"new": 2, "quotas": {"110105": 3}}, "must be [min, max]"),
+        ({"new": 2, "quotas": {"火星区": [1, 2]}}, "unknown district '火星区'"),
+        ({"new": 2, "quotas": {"610102": [1, 2]}}, "unknown district '610102'"),
+        ({"new": 2, "quotas": {"110105": [3, None]}}, "at least 3 new sites, but new is 2"),
+        ({"new": 2, "time_limit_s": 301}, "time_limit_s must be a number between 0 and 300"),
+        ({"new": 2, "min_spacing_m": -1}, "min_spacing_m must be a number between 0"),
+        ({"new": 2, "radius": 500}, "unknown parameter radius"),
+    ],
+)
+def test_bad_plan_parameters_are_refused_before_queueing(api, plan_app, body, fragment):
+    assert_error(api.post("/api/v1/plans", json=body), 400, fragment)
+    assert plan_app.extensions[api_plans.EXTENSION].jobs._jobs == {}
+
+
+def test_plan_body_must_be_an_object(api):
+    assert_error(api.post("/api/v1/plans", data="new=3"), 400, "send a JSON object")
+
+
+def test_bad_uploaded_demand_is_refused_with_its_row(api, plan_app):
+    bad = DEMAND_CSV + "116.5,forty,3\n"
+    assert_error(post_tiny_plan(api, demand=bad), 422, "orders.csv: row 7, column 'lat'")
+    assert_error(post_tiny_plan(api, new="5"), 400, "new=5 is more than the 4 populated")
+    assert_error(post_tiny_plan(api, quotas="{oops"), 400, "quotas must be JSON")
+    assert_error(post_tiny_plan(api, filename="orders.doc"), 400, "the demand file must be one of")
+    assert plan_app.extensions[api_plans.EXTENSION].jobs._jobs == {}
+
+
+def test_openapi_documents_the_plan_endpoints(api):
+    paths = api.get("/api/v1/openapi.json").json["paths"]
+    assert {"/api/v1/coverage", "/api/v1/plans", "/api/v1/plans/{plan_id}"} <= set(paths)
+    download = paths["/api/v1/plans/{plan_id}/sites.{fmt}"]["get"]
+    assert set(download["responses"]) == {"200", "404", "409"}
+    assert set(paths["/api/v1/plans"]["post"]["responses"]) == {"202", "400", "422", "429"}
