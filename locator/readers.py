@@ -64,24 +64,29 @@ def read_raw(path: str | Path) -> RawTable:
     return _read_vector(path)
 
 
-def decode_text(data: bytes, name: str) -> str:
-    """Decode CSV bytes as UTF-8 (BOM optional), falling back to GB18030."""
+def detect_encoding(data: bytes, name: str) -> str:
+    """The encoding of CSV bytes: UTF-8 (BOM optional), else GB18030."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(encoding)
+            data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        return encoding
     raise DataError(
         f"{name}: the file is neither UTF-8 nor GBK/GB18030 text; save it again as CSV UTF-8."
     )
 
 
+def decode_text(data: bytes, name: str) -> str:
+    """Decode CSV bytes as UTF-8 (BOM optional), falling back to GB18030."""
+    return data.decode(detect_encoding(data, name))
+
+
 def _read_csv(path: Path) -> RawTable:
-    text = decode_text(path.read_bytes(), path.name)
+    data = path.read_bytes()
+    encoding = detect_encoding(data, path.name)
     try:
-        cells = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
-        )
+        cells = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path.name}: not a readable CSV file ({exc}).") from exc
     return RawTable(str(path), _tidy(cells), np.arange(2, len(cells) + 2), "row")
@@ -148,6 +153,9 @@ def _read_vector(path: Path) -> RawTable:
 
 
 def _tidy(cells: pd.DataFrame) -> pd.DataFrame:
-    cells = cells.fillna("").astype(str)
+    """Every cell a string ("" when empty) and headers trimmed; copies only what needs it."""
+    for col in cells.columns:
+        if cells[col].hasnans or cells[col].dtype != "str":
+            cells[col] = cells[col].fillna("").astype(str)
     cells.columns = [str(c).strip() for c in cells.columns]
     return cells.reset_index(drop=True)

@@ -31,12 +31,21 @@ class Regions:
     def locate(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Row of ``districts`` that contains each point, or -1 outside the region.
 
-        Points on a shared border go to the first polygon found.
+        Bounding boxes first (the STRtree), then an exact test per polygon on its
+        candidate points only. Points on a shared border go to the first polygon.
         """
-        points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-        found = np.full(len(points), -1, dtype=np.int64)
-        point_idx, poly_idx = self.tree.query(points, predicate="intersects")
-        found[point_idx[::-1]] = poly_idx[::-1]  # reversed: the first match wins
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        found = np.full(len(lon), -1, dtype=np.int64)
+        point_idx, poly_idx = self.tree.query(shapely.points(lon, lat))
+        order = np.argsort(poly_idx, kind="stable")
+        point_idx, poly_idx = point_idx[order], poly_idx[order]
+        geoms = self.districts.geometry.values
+        edges = np.searchsorted(poly_idx, np.arange(len(geoms) + 1))
+        for g in range(len(geoms)):
+            idx = point_idx[edges[g] : edges[g + 1]]
+            idx = idx[found[idx] < 0]
+            if len(idx):
+                found[idx[shapely.intersects_xy(geoms[g], lon[idx], lat[idx])]] = g
         return found
 
 
@@ -60,4 +69,5 @@ def load_regions(data_dir: Path, region: str = "beijing,shaanxi") -> Regions:
         frame[col] = frame[col].astype(str)
     wanted = {PROVINCES[n] for n in names}
     frame = frame[frame["province_adcode"].isin(wanted)].reset_index(drop=True)
+    shapely.prepare(frame.geometry.values)
     return Regions(names, frame, shapely.STRtree(frame.geometry.values))

@@ -64,31 +64,47 @@ def check_amenities(
     A flag column wins over the free text; free text fills only unknown cells.
     """
     for key in amenities.KEYS:
-        out[key] = amenities.UNKNOWN
+        if key not in amenity_cols:
+            out[key] = amenities.UNKNOWN
     for key, col in amenity_cols.items():
-        raw = cells[col].str.strip()
-        parsed = raw.map({v: amenities.parse_flag(v) for v in pd.unique(raw)})
+        codes, uniques = pd.factorize(cells[col])  # each distinct cell is read once
+        parsed = np.array([amenities.parse_flag(u) for u in uniques], dtype=object)[codes]
+        bad = pd.isna(parsed)
         report.add(
-            parsed.isna().to_numpy(),
+            bad,
             col,
-            raw,
+            cells[col],
             "bad_amenity_value",
             "{value!r} is not a yes/no value; use 是/否, 有/无, √/×, yes/no or 1/0 "
             "(blank means unknown).",
         )
-        out[key] = parsed.fillna(amenities.UNKNOWN).to_numpy()
+        parsed[bad] = amenities.UNKNOWN
+        out[key] = parsed
     if text_col is None:
         return
     text = cells[text_col].str.strip()
-    for value in pd.unique(text[text != ""]):
-        rows = (text == value).to_numpy()
-        found = _parse_text(value)
-        for key, flag in found.values.items():
-            target = rows & (out[key] == amenities.UNKNOWN).to_numpy()
-            out.loc[target, key] = flag
-        for word in found.unknown_words:
+    codes, uniques = pd.factorize(text)  # each distinct text is parsed once
+    texts = [_parse_text(u) if u else None for u in uniques]
+    column = {key: j for j, key in enumerate(amenities.KEYS)}
+    per_text = np.full((len(texts), len(column)), amenities.UNKNOWN, dtype=object)
+    for i, found in enumerate(texts):
+        for key, flag in found.values.items() if found else ():
+            per_text[i, column[key]] = flag
+    for key, j in column.items():
+        value = per_text[codes, j]
+        target = (out[key] == amenities.UNKNOWN).to_numpy() & (value != amenities.UNKNOWN)
+        if target.any():
+            out.loc[target, key] = value[target]
+    with_unknown = [i for i, p in enumerate(texts) if p is not None and p.unknown_words]
+    if not with_unknown:
+        return
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], with_unknown)
+    ends = np.searchsorted(codes[order], with_unknown, side="right")
+    for i, lo, hi in zip(with_unknown, starts, ends, strict=True):
+        for word in texts[i].unknown_words:  # type: ignore[union-attr]
             report.add(
-                rows,
+                order[lo:hi],
                 text_col,
                 text,
                 "unknown_amenity",

@@ -1,0 +1,353 @@
+"""Benchmark maximal-coverage siting: against spopt's MCLP, at Beijing scale, on a hard instance.
+
+Run from the project root::
+
+    .venv/bin/python bench/siting.py [--only spopt|beijing|hard] [--no-record]
+
+1. spopt: ``locator.siting.maximal_coverage`` against ``spopt.locate.MCLP`` on two
+   seeded clustered instances (5,000 demand x 1,250 candidates, p=25; 10,000 x 2,500,
+   p=50; radius 1,000 m). Ours builds a sparse coverage matrix with a KD-tree radius
+   query; spopt builds a dense distance matrix (``scipy.spatial.distance.cdist``) and
+   its PuLP model (``MCLP.from_cost_matrix``), then solves it (HiGHS through PuLP when
+   available, else CBC). Both times include building the model. The objectives must agree.
+2. beijing: 100,000 demand cells (a 500 m grid) x 20,000 candidates, 9,000 existing
+   stations, p=1,000, radius 1,000 m, with the planner's default time limit (60 s).
+3. hard: 20,000 x 5,000, p=100, clustered so that plain lazy greedy (implemented here,
+   :func:`lazy_greedy`) ends about 5 % below the LP bound; ours against that greedy.
+
+spopt and PuLP are optional (``bench/requirements-bench.txt``): without them part 1 is
+skipped with a message. Everything is seeded; nothing touches the network. Results go to
+the "Siting" section of BENCHMARKS.md unless ``--no-record`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import heapq
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+from scipy.spatial import cKDTree
+from scipy.spatial.distance import cdist
+
+from locator.siting import CoverageResult, maximal_coverage
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "BENCHMARKS.md"
+HEADING = "## Siting (bench/siting.py)"
+PARTS = {
+    "spopt": "### 1. Against spopt's MCLP",
+    "beijing": "### 2. Beijing scale",
+    "hard": "### 3. Hard middle: against plain lazy greedy",
+}
+RADIUS_M = 1000.0
+SPOPT_SPEEDUP_GOAL = 50.0  # ours at least 50x faster than spopt, counting its model build
+SAME_OBJECTIVE_REL = 1e-6
+BEIJING_GAP_GOAL = 0.005
+BROWSER_WAIT_S = 60.0
+HARD_GAIN_GOAL = 0.02  # ours at least 2 % above plain greedy
+SPOPT_TIME_LIMIT_S = 120.0
+PLANNER_TIME_LIMIT_S = 60.0  # locator.plan's default
+
+INTRO = """\
+# Benchmarks
+
+Speed is measured, not asserted. Each script under `bench/` times our code against a named
+baseline **side by side**: both run in the same process (or the same job, for fresh-process
+timings), interleaved repeat by repeat, so that machine noise hits both alike. A row reports
+the **median of N runs** with the min-max range, and the ratio ours / baseline of the medians.
+Tests contain no timing assertions.
+"""
+
+SECTION_INTRO = """\
+`locator.siting.maximal_coverage` (sparse coverage matrix in, plan + bound + gap out) on
+seeded synthetic instances in a metric plane, each part with its own baseline. Each part
+below records when and how it was run; `--only spopt|beijing|hard` reruns one part and
+rewrites only its subsection. spopt and PuLP are optional benchmark dependencies
+(`bench/requirements-bench.txt`), not project dependencies.
+"""
+
+
+# --- reporting -----------------------------------------------------------------------------
+
+
+def markdown(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def met(ok: bool) -> str:
+    return "**met**" if ok else "**not met**"
+
+
+def spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    """Median (min–max), or the single value."""
+    if len(values) == 1:
+        return fmt.format(values[0])
+    lo, mid, hi = min(values), statistics.median(values), max(values)
+    return f"{fmt.format(mid)} ({fmt.format(lo)}–{fmt.format(hi)})"
+
+
+def pkg(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def machine() -> str:
+    names = ("numpy", "scipy", "highspy", "spopt", "pulp")
+    versions = ", ".join(f"{n} {pkg(n)}" for n in names)
+    return (
+        f"{dt.date.today().isoformat()}; {os.cpu_count()} cores (`nproc`), {cpu_model()}, "
+        f"{platform.machine()}; Python {platform.python_version()}, {versions}"
+    )
+
+
+def record(parts: dict[str, str], path: Path = BENCHMARKS) -> None:
+    """Replace the given subsections of this script's section (keeping the others)."""
+    old = path.read_text(encoding="utf-8") if path.exists() else INTRO
+    start = old.find(HEADING)
+    end = -1 if start < 0 else old.find("\n## ", start + len(HEADING))
+    body = "" if start < 0 else old[start : len(old) if end < 0 else end + 1]
+    kept = {}
+    for chunk in body.split("\n### ")[1:]:
+        for key, sub in PARTS.items():
+            if ("### " + chunk).startswith(sub):
+                kept[key] = "### " + chunk.rstrip("\n") + "\n"
+    kept.update(parts)
+    text = HEADING + "\n\n" + SECTION_INTRO + "".join("\n" + kept[k] for k in PARTS if k in kept)
+    if start < 0:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        new = old[:start] + text + ("" if end < 0 else old[end:])
+    path.write_text(new, encoding="utf-8")
+
+
+# --- instances -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Demand points and candidate sites in a metric plane (metres)."""
+
+    name: str
+    demand_xy: np.ndarray
+    site_xy: np.ndarray
+    weight: np.ndarray
+    p: int
+    already: np.ndarray | None = None
+
+
+def clustered_instance(
+    name: str,
+    sizes: tuple[int, int, int],
+    side_m: float,
+    clusters: int,
+    spread_m: tuple[float, float],
+    seed: int,
+) -> Instance:
+    """Demand and candidates drawn from the same Gaussian clusters (Zipf-like cluster
+    shares, uniform centres in a ``side_m`` square); lognormal(0, 1) weights."""
+    n_demand, n_sites, p = sizes
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0.0, side_m, (clusters, 2))
+    sigma_m = rng.uniform(*spread_m, clusters)
+    share = rng.zipf(1.6, clusters).astype(float)
+    share /= share.sum()
+
+    def draw(n: int) -> np.ndarray:
+        which = rng.choice(clusters, n, p=share)
+        return centres[which] + rng.normal(size=(n, 2)) * sigma_m[which, None]
+
+    demand = draw(n_demand)
+    sites = draw(n_sites)
+    return Instance(name, demand, sites, rng.lognormal(0.0, 1.0, n_demand), p)
+
+
+def beijing_instance(seed: int = 2024, cells: int = 316, cell_m: float = 500.0) -> Instance:
+    """A 500 m demand grid with ~60 Gaussian bumps, 9,000 existing stations placed in
+    proportion to demand, and 20,000 candidates at random uncovered cell centres."""
+    rng = np.random.default_rng(seed)
+    ix, iy = np.meshgrid(np.arange(cells), np.arange(cells), indexing="ij")
+    xy = (np.column_stack([ix.ravel(), iy.ravel()]) + 0.5) * cell_m
+    side_m = cells * cell_m
+    weight = np.zeros(len(xy))
+    for _ in range(60):
+        centre = rng.uniform(0.1, 0.9, 2) * side_m
+        sigma_m, height = rng.uniform(1500.0, 8000.0), rng.lognormal(0.0, 1.0)
+        weight += height * np.exp(-((xy - centre) ** 2).sum(axis=1) / (2 * sigma_m**2))
+    weight = weight / weight.max() * 100.0 + 0.5 * rng.random(len(xy))  # people per cell
+    pick = rng.choice(len(xy), 9000, p=weight / weight.sum())
+    existing = xy[pick] + rng.uniform(-cell_m / 2, cell_m / 2, (9000, 2))
+    already = cKDTree(existing).query_ball_point(xy, RADIUS_M, return_length=True) > 0
+    candidates = rng.choice(np.flatnonzero(~already), 20_000, replace=False)
+    return Instance("beijing", xy, xy[candidates], weight, 1000, already)
+
+
+def cover_of(inst: Instance) -> sp.csr_matrix:
+    """Sparse (demand, sites) coverage from a KD-tree radius query: the planar twin of
+    ``locator.coverage.cover_matrix`` (which takes lon/lat)."""
+    pairs = cKDTree(inst.demand_xy).sparse_distance_matrix(
+        cKDTree(inst.site_xy), RADIUS_M, output_type="ndarray"
+    )
+    data = np.ones(len(pairs), dtype=bool)
+    shape = (len(inst.demand_xy), len(inst.site_xy))
+    return sp.csr_matrix((data, (pairs["i"], pairs["j"])), shape=shape)
+
+
+def covered_by(cover: sp.csr_matrix, weight: np.ndarray, chosen: Any, base: Any = None) -> float:
+    """Weight of demand covered by the ``chosen`` columns (or ``base``, already covered)."""
+    hit = np.asarray(cover[:, np.asarray(chosen, dtype=np.int64)].sum(axis=1)).ravel() > 0
+    if base is not None:
+        hit |= base
+    return float(weight[hit].sum())
+
+
+# --- baselines -------------------------------------------------------------------------------
+
+
+def lazy_greedy(cover: sp.spmatrix, weight: np.ndarray, p: int) -> tuple[list[int], float]:
+    """Plain lazy greedy: a heap of marginal gains; a popped site whose recomputed gain
+    fell below the next best goes back in the heap, otherwise it is taken."""
+    a = sp.csc_matrix(cover, dtype=float)
+    uncovered = np.asarray(weight, dtype=float).copy()
+    heap = [(-g, j) for j, g in enumerate((a.T @ uncovered).tolist())]
+    heapq.heapify(heap)
+    chosen: list[int] = []
+    total = 0.0
+    while len(chosen) < p and heap:
+        _, j = heapq.heappop(heap)
+        rows = a.indices[a.indptr[j] : a.indptr[j + 1]]
+        gain = float(uncovered[rows].sum())
+        if heap and gain < -heap[0][0]:
+            heapq.heappush(heap, (-gain, j))
+            continue
+        uncovered[rows] = 0.0
+        chosen.append(j)
+        total += gain
+    return chosen, total
+
+
+def lp_bound(cover: sp.spmatrix, weight: np.ndarray, p: int) -> float:
+    """The LP relaxation's optimum (HiGHS, dual simplex), independent of locator.siting:
+    max w.y s.t. y_i <= sum_j a_ij x_j, sum x <= p, 0 <= x, y <= 1."""
+    a = sp.csr_matrix(cover, dtype=float)
+    m, n = a.shape
+    rows = sp.vstack(
+        [
+            sp.hstack([-a, sp.identity(m, format="csr")]),
+            sp.hstack([sp.csr_matrix(np.ones((1, n))), sp.csr_matrix((1, m))]),
+        ]
+    ).tocsr()
+    res = linprog(
+        np.concatenate([np.zeros(n), -np.asarray(weight, dtype=float)]),
+        A_ub=rows,
+        b_ub=np.concatenate([np.zeros(m), [float(p)]]),
+        bounds=(0, 1),
+        method="highs-ds",
+    )
+    if res.status != 0:
+        raise RuntimeError(f"LP failed: {res.message}")
+    return -float(res.fun)
+
+
+@dataclass
+class SpoptRun:
+    build_s: float
+    solve_s: float
+    objective: float
+    chosen: list[int]
+    cover_equal: bool
+
+    @property
+    def total_s(self) -> float:
+        return self.build_s + self.solve_s
+
+
+def spopt_solver() -> tuple[Any, str]:
+    """HiGHS through PuLP (needs highspy) if available, else CBC; both with a zero gap."""
+    import pulp
+
+    highs = pulp.HiGHS(msg=False, gapRel=0.0)
+    if highs.available():
+        return highs, f"HiGHS {pkg('highspy')} via `pulp.HiGHS(msg=False, gapRel=0)`"
+    return pulp.PULP_CBC_CMD(msg=False, gapRel=0.0), "CBC via `pulp.PULP_CBC_CMD(msg=False)`"
+
+
+def run_spopt(inst: Instance, cover: sp.csr_matrix, solver: Any) -> SpoptRun:
+    import pulp
+    from spopt.locate import MCLP
+
+    start = time.perf_counter()
+    cost_m = cdist(inst.demand_xy, inst.site_xy)
+    model = MCLP.from_cost_matrix(cost_m, inst.weight, RADIUS_M, inst.p)
+    built = time.perf_counter()
+    model.solve(solver, results=False)  # results=True adds pure-Python bookkeeping; skipped
+    solved = time.perf_counter()
+    chosen = [j for j, x in enumerate(model.fac_vars) if (x.value() or 0) > 0.5]
+    equal = bool(np.array_equal(model.aij.astype(bool), cover.toarray()))
+    objective = float(pulp.value(model.problem.objective))
+    del model, cost_m
+    return SpoptRun(built - start, solved - built, objective, chosen, equal)
+
+
+@dataclass
+class OurRun:
+    cover_s: float
+    result: CoverageResult
+
+    @property
+    def total_s(self) -> float:
+        return self.cover_s + self.result.seconds
+
+
+def run_ours(inst: Instance, time_limit_s: float) -> OurRun:
+    start = time.perf_counter()
+    cover = cover_of(inst)
+    cover_s = time.perf_counter() - start
+    result = maximal_coverage(
+        cover, inst.weight, inst.p, already_covered=inst.already, time_limit_s=time_limit_s
+    )
+    return OurRun(cover_s, result)
+
+
+def interleave(first: Callable[[], Any], second: Callable[[], Any], repeat: int) -> tuple:
+    """Run both ``repeat`` times, alternating which goes first; collect between runs."""
+    a, b = [], []
+    for r in range(repeat):
+        order = [(first, a), (second, b)] if r % 2 == 0 else [(second, b), (first, a)]
+        for fn, out in order:
+            gc.collect()
+            out.append(fn())
+    return a, b
