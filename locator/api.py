@@ -12,8 +12,8 @@ from flask import Blueprint, Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from locator import amenities, params, state
-from locator.errors import LocatorError
-from locator.serialise import PROPERTIES
+from locator.errors import BadQuery, LocatorError
+from locator.serialise import PROPERTIES, compact_points
 from locator.stations import select
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -74,6 +74,37 @@ def stations() -> Any:
         "dataset": st.dataset,
         "features": st.writer.features(sel.rows, fields),
     }
+
+
+@bp.get("/stations/points")
+def station_points() -> Any:
+    """All matching stations in a compact form for maps (about 30 bytes a station).
+    ---
+    get:
+      summary: Station points, compact (ids, kind codes, delta-encoded coordinates)
+      parameters:
+        - {name: kind, in: query, schema: {type: string, enum: [warm_heart, driver_home]}}
+        - {name: amenities, in: query, schema: {type: string}}
+        - {name: datum, in: query, schema: {type: string, enum: [wgs84, gcj02], default: wgs84},
+           description: 'gcj02 for maps drawn on Amap tiles'}
+      responses:
+        200: {description: 'count, datum, scale, kinds, ids, kind (index into kinds) and coords
+              (flat [dlon, dlat, ...] integers in 1/scale degrees, each relative to the
+              previous point)'}
+        400: {description: 'bad parameter', content: {application/json: {schema: Error}}}
+    """
+    st = state()
+    args = request.args
+    datum = args.get("datum", "wgs84")
+    if datum not in ("wgs84", "gcj02"):
+        raise BadQuery(f"datum must be wgs84 or gcj02, got {datum!r}.")
+    sel = select(
+        st.table,
+        kind=params.parse_kind(args.get("kind")),
+        amenity_keys=params.parse_amenities(args.get("amenities")),
+        limit=len(st.table) or 1,
+    )
+    return {**compact_points(st.table, sel.rows, datum), "synthetic": st.table.info.synthetic}
 
 
 @bp.get("/stations/<station_id>")

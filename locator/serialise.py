@@ -91,3 +91,33 @@ class FeatureWriter:
             "baidu": baidu,
             **{k: fixed[k] for k in ("tencent", "apple", "google")},
         }
+
+
+COMPACT_SCALE = 100_000  # coordinates in 1e-5 degrees (about 1 m)
+
+
+def compact_points(table: StationTable, rows: np.ndarray, datum: str = "wgs84") -> dict[str, Any]:
+    """Stations as a small payload for maps: ids, kind codes and delta-encoded coordinates.
+
+    ``coords`` is a flat list ``[dlon0, dlat0, dlon1, dlat1, ...]`` of integers in 1e-5
+    degrees, each the difference from the previous point (the first from 0), so a
+    client rebuilds ``lon_i = sum(dlon_0..dlon_i) / 1e5``. ``datum`` "gcj02" shifts the
+    points for maps drawn on Amap tiles.
+    """
+    lon = table.frame["lon"].to_numpy(dtype=float)[rows]
+    lat = table.frame["lat"].to_numpy(dtype=float)[rows]
+    if datum == "gcj02":
+        lon, lat = coords.wgs84_to_gcj02(lon, lat)
+    ints = np.round(np.column_stack([lon, lat]) * COMPACT_SCALE).astype(np.int64)
+    deltas = np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    kinds = list(schema.KINDS)
+    kind = table.frame["kind"].to_numpy()[rows]
+    return {
+        "count": len(rows),
+        "datum": datum,
+        "scale": COMPACT_SCALE,
+        "kinds": kinds,
+        "ids": table.frame["id"].to_numpy()[rows].tolist(),
+        "kind": [kinds.index(k) for k in kind],
+        "coords": deltas.ravel().tolist(),
+    }

@@ -121,3 +121,16 @@ def test_fields_trims_the_properties(client):
     assert body["features"][0]["properties"] == {"id": "t1", "kind": "warm_heart"}
     bad = client.get("/api/v1/stations?fields=id,secret")
     assert bad.status_code == 400 and "unknown field secret" in bad.json["error"]
+
+
+def test_station_points_are_compact_and_delta_encoded(client):
+    body = client.get("/api/v1/stations/points").json
+    assert (body["count"], body["scale"], body["ids"]) == (3, 100000, ["t1", "t2", "t3"])
+    assert body["kinds"] == ["warm_heart", "driver_home"] and body["kind"] == [0, 0, 1]
+    # t1 (116.418, 39.913), then t2 - t1 = (+0.043, -0.004), then t3 - t2.
+    assert body["coords"][:4] == [11641800, 3991300, 4300, -400]
+    shower = client.get("/api/v1/stations/points?amenities=shower").json
+    assert shower["ids"] == ["t1", "t3"]
+    amap = client.get("/api/v1/stations/points?datum=gcj02").json
+    assert amap["coords"][0] - 11641800 == 624  # the GCJ-02 shift in Beijing, ~0.0062 deg
+    assert client.get("/api/v1/stations/points?datum=bd09").status_code == 400
