@@ -14,9 +14,11 @@ Latency is from sending the request to reading the whole body. Query points are 
 random points in central Beijing. gunicorn is always stopped at the end, and the whole
 benchmark stops by itself after ``--max-seconds``.
 
-Then the nearest request is profiled in-process (``app.test_client()`` and cProfile) and
-split into its parts, each timed on its own. Nothing touches the network beyond
-127.0.0.1. Results go to BENCHMARKS.md unless ``--no-record`` is given.
+Then ``--profile`` nearest requests are made in-process through ``app.test_client()``,
+alternating with no-op requests: once with the route's calls wrapped in CPU timers (where
+the time goes, part by part) and once under cProfile (top 15 by cumulative time).
+Nothing touches the network beyond 127.0.0.1. Results go to BENCHMARKS.md unless
+``--no-record`` is given.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ import io
 import json
 import os
 import pstats
-import re
 import socket
 import statistics
 import subprocess
@@ -45,7 +46,7 @@ from urllib.parse import urlencode
 import numpy as np
 from flask import Flask
 from nearest import ROOT, load_average, machine, markdown, met, record
-from wsgi_bench import NOOP_PATH, SKETCH_PATH, create_bench_app
+from wsgi_bench import NOOP_PATH, create_bench_app
 
 HEADING = "## HTTP latency (bench/http_nearest.py)"
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -83,9 +84,9 @@ def routes(n: int, seed: int) -> list[Route]:
     west, south, east, north = BEIJING
     lon, lat = rng.uniform(west, east, n), rng.uniform(south, north, n)
 
-    def nearest(extra: dict[str, str], path: str = "/api/v1/nearest") -> tuple[str, ...]:
+    def nearest(extra: dict[str, str]) -> tuple[str, ...]:
         return tuple(
-            f"{path}?" + urlencode({"lat": f"{y:.6f}", "lon": f"{x:.6f}", "k": 5, **extra})
+            "/api/v1/nearest?" + urlencode({"lat": f"{y:.6f}", "lon": f"{x:.6f}", "k": 5, **extra})
             for x, y in zip(lon, lat, strict=True)
         )
 
@@ -94,7 +95,6 @@ def routes(n: int, seed: int) -> list[Route]:
         Route("`/api/v1/health`", ("/api/v1/health",)),
         Route("`/api/v1/nearest?lat=…&lon=…&k=5`", nearest({})),
         Route("`/api/v1/nearest?…&k=5&amenities=shower`", nearest({"amenities": "shower"})),
-        Route(f"fix sketch `{SKETCH_PATH}?…&k=5` (not the product)", nearest({}, SKETCH_PATH)),
     ]
 
 
@@ -266,73 +266,84 @@ def bench_server(
 
 # --- in-process profile ------------------------------------------------------------------
 
-
-def _timeless(body: bytes) -> bytes:
-    """``body`` without its evaluated_at value, which changes at each minute."""
-    return re.sub(rb'"evaluated_at":"[^"]*"', b"", body)
+PARTS = {
+    "parse": "argument parsing: `params.parse_point`, `parse_int`, `parse_positive`, "
+    "`parse_filters`",
+    "nearest": "`index.nearest(lon, lat, 5, filters)`",
+    "origin": "`coords.wgs84_to_bd09(lon, lat)` of the query point",
+    "feature": "5 × `writer.feature(row)`: cached properties, copied",
+    "estimates": "5 × `travel.estimates(distance_m)`",
+    "links": "5 × `writer.links(row, origin_bd)`: cached fixed links + Baidu's",
+    "json": "`app.json.response`: JSON encoding of the body",
+}
 
 
 @contextmanager
 def part_timers(app: Flask) -> Iterator[dict[str, float]]:
     """Time the parts of ``/api/v1/nearest`` inside real requests by wrapping, in this
-    process only, the functions the route calls; yields CPU seconds (this thread)
-    accumulated per part."""
+    process only, what the route calls; yields CPU seconds (this thread) per part.
+    Only the outermost wrapped call is counted, so no time is counted twice."""
     import locator.api_search as route
+    from locator import coords, params, travel
 
+    st = app.extensions["locator"]
     spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
-    index = app.extensions["locator"].index
+    depth = [0]
 
     def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
+            depth[0] += 1
             start = time.thread_time()
             try:
                 return fn(*args, **kwargs)
             finally:
-                spent[name] += time.thread_time() - start
+                depth[0] -= 1
+                if depth[0] == 0:
+                    spent[name] += time.thread_time() - start
 
         return call
 
-    originals = {
-        name: getattr(route, name) for name in ("features", "_hit_properties", "dataset_json")
-    }
+    modules = [
+        (params, "parse_point", "parse"),
+        (params, "parse_int", "parse"),
+        (params, "parse_positive", "parse"),
+        (route, "parse_filters", "parse"),
+        (coords, "wgs84_to_bd09", "origin"),
+        (travel, "estimates", "estimates"),
+    ]
+    originals = [(obj, attr, getattr(obj, attr)) for obj, attr, _ in modules]
+    instances = [
+        (st.index, "nearest", "nearest"),
+        (st.writer, "feature", "feature"),
+        (st.writer, "links", "links"),
+        (app.json, "response", "json"),
+    ]
     try:
-        for name, fn in originals.items():
-            setattr(route, name, timed(name, fn))
-        index.nearest = timed("nearest", index.nearest)
-        app.json.response = timed("json", app.json.response)  # type: ignore[method-assign]
+        for obj, attr, part in modules + instances:
+            setattr(obj, attr, timed(part, getattr(obj, attr)))
         yield spent
     finally:
-        for name, fn in originals.items():
-            setattr(route, name, fn)
-        del index.nearest
-        del app.json.response
+        for obj, attr, fn in originals:
+            setattr(obj, attr, fn)
+        for obj, attr, _ in instances:
+            delattr(obj, attr)  # the class attribute shows through again
 
 
-PARTS = {
-    "nearest": "`index.nearest(lon, lat, 5)`",
-    "features": '`api.features(table, rows)`: `frame.iloc[rows].to_dict("records")`',
-    "_hit_properties": "5 × `_hit_properties`: `navigation.links` (scalar GCJ-02/BD-09 "
-    "shifts, 5 × `urlencode`) + `travel.estimates`",
-    "dataset_json": "`dataset_json(table)`: `value_counts` of 9,020 kinds per request",
-    "json": "`app.json.response`: JSON encoding of ~14 kB",
-}
-
-
-def breakdown(n: int, seed: int) -> tuple[list[list[str]], str, str]:
-    """Where the time of a nearest request goes, the cProfile top list, and whether the
-    sketch answers byte for byte like the product."""
+def breakdown(n: int, seed: int) -> tuple[list[list[str]], str]:
+    """Where the CPU time of a nearest request goes, and the cProfile top 15 of ``n``
+    nearest requests (no-op requests alternate with them but are not profiled)."""
     app = create_bench_app()
     client = app.test_client()
     paths = routes(n, seed)[2].paths
-    sketches = [p.replace("/api/v1/nearest", SKETCH_PATH) for p in paths]
-    for p in [*paths[:20], *sketches[:20]]:
+    for p in paths[:50]:
         client.get(p)
-    wall: dict[str, list[float]] = {"nearest": [], "sketch": [], "noop": []}
+        client.get(NOOP_PATH)
+    wall: dict[str, list[float]] = {"nearest": [], "noop": []}
     cpu: dict[str, list[float]] = {name: [] for name in wall}
     per: dict[str, list[float]] = {name: [] for name in PARTS}
     with part_timers(app) as spent:
         for i in range(n):
-            for name, path in (("nearest", paths[i]), ("sketch", sketches[i]), ("noop", NOOP_PATH)):
+            for name, path in (("nearest", paths[i]), ("noop", NOOP_PATH)):
                 before = dict(spent)
                 start, start_cpu = time.perf_counter(), time.thread_time()
                 client.get(path)
@@ -345,38 +356,26 @@ def breakdown(n: int, seed: int) -> tuple[list[list[str]], str, str]:
 
     def row(label: str, cpu_s: list[float], wall_s: list[float] | None = None) -> list[str]:
         value = statistics.median(cpu_s)
+        mean = statistics.fmean(cpu_s)
         walls = "" if wall_s is None else f"{statistics.median(wall_s) * 1e6:,.0f}"
-        return [label, f"{value * 1e6:,.0f}", f"{value / base:.0%}", walls]
+        return [label, f"{value * 1e6:,.0f}", f"{mean * 1e6:,.0f}", f"{value / base:.0%}", walls]
 
-    table = [
-        row(
-            'whole request, `test_client().get("/api/v1/nearest?…")`',
-            cpu["nearest"],
-            wall["nearest"],
-        )
-    ]
+    whole = 'whole request, `test_client().get("/api/v1/nearest?…")`'
+    table = [row(whole, cpu["nearest"], wall["nearest"])]
     table += [row(f"… {label}", per[part]) for part, label in PARTS.items()]
-    table += [
-        row("whole request, no-op route", cpu["noop"], wall["noop"]),
-        row("whole request, fix sketch `/bench/nearest-sketch`", cpu["sketch"], wall["sketch"]),
-    ]
-    pairs = list(zip(paths[:200], sketches[:200], strict=True)) + [
-        (p, p.replace("/api/v1/nearest", SKETCH_PATH)) for p in routes(200, seed)[3].paths
-    ]
-    same = sum(_timeless(client.get(p).data) == _timeless(client.get(q).data) for p, q in pairs)
-    identical = (
-        f"{same}/{len(pairs)} answers byte-identical apart from `evaluated_at` "
-        "(random points, unfiltered and `amenities=shower`)"
-    )
-    profile = cProfile.Profile()
-    profile.enable()
-    for path in paths:
-        client.get(path)
-    profile.disable()
+    rest = [a - sum(per[p][i] for p in PARTS) for i, a in enumerate(cpu["nearest"])]
+    table.append(row("… the rest: Flask, werkzeug, test client, the route's own code", rest))
+    table.append(row("whole request, no-op route `/bench/noop`", cpu["noop"], wall["noop"]))
+
+    profile = cProfile.Profile(time.thread_time)  # CPU time: robust to a busy machine
+    for i in range(n):
+        profile.enable()
+        client.get(paths[i])
+        profile.disable()
+        client.get(NOOP_PATH)
     text = io.StringIO()
-    stats = pstats.Stats(profile, stream=text)
-    stats.sort_stats("cumulative").print_stats(r"locator/|to_dict|indexing|urlencode", 18)
-    return table, text.getvalue(), identical
+    pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(15)
+    return table, text.getvalue()
 
 
 # --- report ------------------------------------------------------------------------------
@@ -400,9 +399,11 @@ def server_table(run: ServerRun, rts: list[Route], requests: int) -> tuple[str, 
         "server CPU ms / request (ratio vs no-op)",
     ]
     rows, goals = [], []
+    base_cpu = run.cpu_s[rts[0].name]
     for route in rts:
         lat = run.latencies[route.name]
         ratio = lat.median_ms / base.median_ms
+        cpu = run.cpu_s[route.name]
         rows.append(
             [
                 route.name,
@@ -411,8 +412,7 @@ def server_table(run: ServerRun, rts: list[Route], requests: int) -> tuple[str, 
                 f"{ratio:.2f}×",
                 _paired(lat, base),
                 f"{lat.p95_ms() / base.p95_ms():.2f}×",
-                f"{run.cpu_s[route.name] * 1e3:.2f} "
-                f"({run.cpu_s[route.name] / run.cpu_s[rts[0].name]:.1f}×)",
+                f"{cpu * 1e3:.2f} ({cpu / base_cpu:.1f}×)" if base_cpu else f"{cpu * 1e3:.2f}",
             ]
         )
         if route.name.startswith("`/api/v1/nearest"):
@@ -420,17 +420,10 @@ def server_table(run: ServerRun, rts: list[Route], requests: int) -> tuple[str, 
                 f"* Goal ({run.worker_class}): {route.name} median ≤ {GOAL:g}× no-op: "
                 f"{ratio:.2f}× — {met(ratio <= GOAL)}."
             )
-        elif SKETCH_PATH in route.name:
-            goals.append(
-                f"* Fix sketch ({run.worker_class}), same answers: {ratio:.2f}× no-op — it would "
-                f"{'meet' if ratio <= GOAL else 'still miss'} the {GOAL:g}× goal."
-            )
     return markdown(head, rows), goals
 
 
-def section(
-    args: argparse.Namespace, tables: list[str], parts: list[list[str]], prof: str, same: str
-) -> str:
+def section(args: argparse.Namespace, tables: list[str], parts: list[list[str]], prof: str) -> str:
     cmd = (
         f".venv/bin/python bench/http_nearest.py --requests {args.requests} --block "
         f"{args.block} --repeat {args.repeat} --worker-class {args.worker_class}"
@@ -439,7 +432,8 @@ def section(
         [
             f"one nearest request (k=5, random points), in-process, {args.profile} requests",
             "CPU µs, median",
-            "share of the nearest request's CPU",
+            "CPU µs, mean",
+            "median as a share of the whole request's",
             "wall µs, median",
         ],
         parts,
@@ -463,13 +457,6 @@ Command: `{cmd}`.
   {BEIJING[0]}–{BEIJING[2]}, lat {BEIJING[1]}–{BEIJING[3]}. gunicorn's `sync` worker closes the
   connection after every response, so there the client reconnects for each request (both
   routes alike); `gthread` keeps the connection alive.
-* The fix sketch `{SKETCH_PATH}` (in `bench/wsgi_bench.py`, not the product) parses the
-  same arguments and calls the same `index.nearest`, but builds the answer from data
-  prepared once at start-up: per-column Python lists instead of `frame.iloc[rows]
-  .to_dict("records")`, station GCJ-02/BD-09 coordinates converted once (vectorised), URLs
-  from `urllib.parse.quote` per value instead of `urlencode` and cached per station (only
-  Baidu's depends on the query point), and `dataset_json` computed once. Checked
-  in-process: {same}.
 * Server CPU: user + system CPU of both gunicorn workers (`/proc/<pid>/stat`, 10 ms ticks)
   read before and after each block, summed per route and divided by its requests. On a
   busy machine wall-time ratios of long requests are inflated (the worker is time-sliced
@@ -479,14 +466,19 @@ Command: `{cmd}`.
 
 {parts_md}
 
-Each part is timed inside real requests (the route's calls are wrapped with timers in the
-benchmark process only); the nearest, fix-sketch and no-op requests alternate. Times are
-CPU time of the thread (`time.thread_time`), which other processes on a busy machine
-inflate far less than wall time; wall time is shown for whole requests. The rest of a
-nearest request is Flask/werkzeug and argument parsing.
+Each part is timed inside real requests: the calls the route makes are wrapped with CPU
+timers, in the benchmark process only (each wrapper adds about 1 µs), and only the
+outermost wrapped call is counted. Nearest and no-op requests alternate, after 50 untimed
+of each. Times are CPU time of the thread (`time.thread_time`), which other processes on a
+busy machine inflate far less than wall time; wall time is shown for whole requests. "The
+rest" is the whole request less the parts, request by request: Flask and werkzeug routing,
+the test client building the WSGI environ and reading the response, and the loop in the
+route. In-process there is no socket and no gunicorn, so the no-op floor is lower than over
+HTTP.
 
-cProfile of {args.profile} nearest requests through `app.test_client()` (cumulative, filtered to
-locator and the pandas/urllib calls it makes):
+cProfile of {args.profile} nearest requests through `app.test_client()` (no-op requests
+alternate, not profiled), timed with `time.thread_time` (CPU seconds, so time slices lost to
+other processes are not counted), top 15 by cumulative time:
 
 ```
 {_short_paths(prof).strip()}
@@ -535,12 +527,11 @@ def main(argv: list[str] | None = None) -> None:
             goals += lines
             print(md, "\n" + "\n".join(lines))
         print(f"profiling {args.profile} nearest requests in-process")
-        parts, prof, identical = breakdown(args.profile, args.seed)
-    print(markdown(["part", "µs"], parts))
-    print(identical)
+        parts, prof = breakdown(args.profile, args.seed)
+    print(markdown(["part", "CPU µs median", "CPU µs mean", "share", "wall µs"], parts))
     print(_short_paths(prof))
     if not args.no_record:
-        record(HEADING, section(args, [*tables, "\n".join(goals)], parts, prof, identical))
+        record(HEADING, section(args, [*tables, "\n".join(goals)], parts, prof))
         print("recorded in BENCHMARKS.md")
 
 

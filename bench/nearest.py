@@ -75,7 +75,7 @@ it rewrites only its own section of this file.
 """
 
 
-# --- timing and reporting (bench/http_nearest.py uses these too) ---------------------------
+# --- timing and reporting (bench/load.py and bench/http_nearest.py use these too) ----------
 
 
 @dataclass(frozen=True)

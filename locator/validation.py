@@ -304,7 +304,7 @@ def _check_kind(
         report.bad[:] = True
         return
     cells = out["kind"]
-    parsed = cells.map(lambda v: schema.parse_kind(v) if v else default)
+    parsed = cells.map({v: schema.parse_kind(v) if v else default for v in pd.unique(cells)})
     report.add(
         parsed.isna().to_numpy(),
         fields.get("kind", "kind"),

@@ -84,7 +84,7 @@ def check_amenities(
         return
     text = cells[text_col].str.strip()
     codes, uniques = pd.factorize(text)  # each distinct text is parsed once
-    texts = [_parse_text(u) if u else None for u in uniques]
+    texts = [amenities.parse_amenity_text(u) if u else None for u in uniques]
     column = {key: j for j, key in enumerate(amenities.KEYS)}
     per_text = np.full((len(texts), len(column)), amenities.UNKNOWN, dtype=object)
     for i, found in enumerate(texts):
@@ -112,11 +112,6 @@ def check_amenities(
                 "use a word from GET /api/v1/amenities or ask for it to be added.",
                 "warning",
             )
-
-
-@lru_cache(maxsize=4096)
-def _parse_text(value: str) -> amenities.AmenityText:
-    return amenities.parse_amenity_text(value)
 
 
 @lru_cache(maxsize=4096)
