@@ -36,20 +36,15 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping, shape
 
+from locator.schema import ADMIN_FIELDS
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BEIJING_TOLERANCE_DEG = 0.0003  # about 30 m: light simplification
 SHAANXI_TOLERANCE_DEG = 0.001  # about 100 m
 PREFECTURE_TOLERANCE_DEG = 0.002  # display outlines: about 200 m
 PROVINCE_TOLERANCE_DEG = 0.003  # about 300 m
 GRID_DEG = 1e-6  # 6 decimals, about 0.1 m
-ADMIN_PROPS = (
-    "province_adcode",
-    "province_name",
-    "city_adcode",
-    "city_name",
-    "district_adcode",
-    "district_name",
-)
+ADMIN_PROPS = ADMIN_FIELDS
 PREF_PROPS = ADMIN_PROPS[:4]
 
 
