@@ -1,0 +1,150 @@
+"""Proving how good a plan is: LP and Lagrangian upper bounds, and the exact MILP.
+
+Both bounds relax the coverage rows "y_r <= sum of x_j covering r". The LP is
+solved with HiGHS (interior point, no crossover); the Lagrangian value at any
+non-negative multipliers is a valid upper bound, so the bound reported from the
+LP's duals does not rest on solver tolerances.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import LinearConstraint, OptimizeWarning, linprog, milp
+
+from locator.siting_model import TOLERANCE, Model, covered, excluded
+
+LP_MAX_NONZEROS = 2_000_000  # above this the bound comes from subgradient steps instead
+SUBGRADIENT_STEPS = 1000
+
+
+def _lagrangian(model: Model, u: np.ndarray) -> tuple[float, np.ndarray]:
+    """L(u) = sum(w - u) + the p largest (A^T u)_j, for 0 <= u <= w, and its top p sites.
+
+    Relaxing "y_r <= sum of x_j covering r" with multipliers u gives this upper
+    bound on the covered free weight for ANY such u (quota rows only tighten it).
+    """
+    reduced = model.A.T @ u
+    top = (
+        np.argpartition(-reduced, model.p - 1)[: model.p]
+        if model.p < model.n
+        else np.arange(model.n)
+    )
+    return float((model.w - u).sum() + np.maximum(reduced[top], 0).sum()), top
+
+
+def _subgradient(model: Model, lower: float, deadline: float, u: np.ndarray | None = None) -> float:
+    """Minimise the Lagrangian bound by projected subgradient steps (Polyak step sizes)."""
+    w = model.w
+    if u is None:
+        degree = np.maximum(np.diff(model.A_rows.indptr), 1)
+        u = w / degree
+    best, theta, stale = np.inf, 1.0, 0
+    for _ in range(SUBGRADIENT_STEPS):
+        value, top = _lagrangian(model, u)
+        if value < best - TOLERANCE * max(value, 1):
+            best, stale = value, 0
+        else:
+            stale += 1
+            if stale >= 10:
+                theta, stale = theta / 2, 0
+        counts = np.asarray(model.A[:, top].sum(axis=1)).ravel()
+        grad = counts - 1.0  # d L / d u_r
+        norm = float(grad @ grad)
+        if norm == 0 or best - lower <= TOLERANCE * max(best, 1) or time.perf_counter() > deadline:
+            break
+        u = np.clip(u - theta * (value - lower) / norm * grad, 0.0, w)
+    return best
+
+
+def lp_bound(model: Model, lower: float, deadline: float) -> tuple[float, np.ndarray | None, str]:
+    """Upper bound on the coverable free weight, the LP's site values, and how it was found.
+
+    Solves the LP relaxation with HiGHS (interior point, no crossover) and
+    reports the Lagrangian value at its duals, which is valid for any duals, so
+    the bound does not rest on solver tolerances. When the LP is too large or
+    does not finish in time, the same Lagrangian bound is minimised by
+    subgradient steps instead (it converges to the LP bound).
+    """
+    m, n = model.A.shape
+    if m == 0 or model.p == 0:
+        return 0.0, None, "exact (nothing to cover)"
+    if model.A.nnz <= LP_MAX_NONZEROS:
+        a_ub, b_ub = lp_rows(model)
+        with warnings.catch_warnings():  # scipy warns that it passes run_crossover verbatim
+            warnings.simplefilter("ignore", OptimizeWarning)
+            res = linprog(
+                np.concatenate([np.zeros(n), -model.w]),
+                A_ub=a_ub,
+                b_ub=b_ub,
+                bounds=(0, 1),
+                method="highs-ipm",
+                options={
+                    "time_limit": max(deadline - time.perf_counter(), 1.0),
+                    "run_crossover": "off",
+                },
+            )
+        if res.status == 0 and res.ineqlin is not None:
+            u = np.clip(-res.ineqlin.marginals[:m], 0.0, model.w)
+            bound = _lagrangian(model, u)[0]
+            if model.cons.min_per_group or model.cons.max_per_group:
+                bound = min(bound, -float(res.fun) + 1e-7 * float(model.w.sum()))
+            return bound, res.x[:n], "LP bound (HiGHS)"
+    bound = _subgradient(model, lower, deadline=max(deadline, time.perf_counter() + 2.0))
+    return bound, None, "Lagrangian bound (subgradient; LP too large for the time limit)"
+
+
+def lp_rows(model: Model) -> tuple[sp.csr_matrix, np.ndarray]:
+    """y_r - sum_{j covers r} x_j <= 0; sum x <= p; quota rows."""
+    m, n = model.A.shape
+
+    def x_row(coefficients: np.ndarray) -> sp.csr_matrix:
+        return sp.hstack([sp.csr_matrix(coefficients[None, :]), sp.csr_matrix((1, m))])
+
+    blocks = [sp.hstack([-model.A_rows, sp.identity(m)]), x_row(np.ones(n))]
+    bounds = [0.0] * m + [float(model.p)]
+    for g, cap in model.cons.max_per_group.items():
+        blocks.append(x_row((model.group == g).astype(float)))
+        bounds.append(float(cap))
+    for g, low in model.cons.min_per_group.items():
+        blocks.append(x_row(-(model.group == g).astype(float)))
+        bounds.append(-float(low))
+    return sp.vstack(blocks).tocsr(), np.array(bounds)
+
+
+def solve_milp(
+    model: Model, chosen: list[int], free: float, bound: float, time_limit_s: float
+) -> tuple[list[int], float, float, bool]:
+    """Solve the MILP; keep the better of its answer and ``chosen``; tighten the bound."""
+    m, n = model.A.shape
+    a_ub, b_ub = lp_rows(model)
+    rows = [LinearConstraint(a_ub, -np.inf, b_ub)]
+    if model.conflicts.nnz:
+        pairs = sp.triu(model.conflicts, k=1).tocoo()
+        k = pairs.nnz
+        cols = np.column_stack([pairs.row, pairs.col]).ravel()
+        spacing = sp.csr_matrix(
+            (np.ones(2 * k), (np.repeat(np.arange(k), 2), cols)), shape=(k, n + m)
+        )
+        rows.append(LinearConstraint(spacing, -np.inf, 1))
+    hi = np.ones(n + m)
+    hi[:n][excluded(model)] = 0
+    res = milp(
+        np.concatenate([np.zeros(n), -model.w]),
+        constraints=rows,
+        integrality=np.concatenate([np.ones(n), np.zeros(m)]),
+        bounds=(np.zeros(n + m), hi),
+        options={"time_limit": time_limit_s, "mip_rel_gap": 0.0},
+    )
+    if res.x is not None:
+        picked = [int(j) for j in np.flatnonzero(res.x[:n] > 0.5)]
+        value = covered(model, picked)
+        if value > free + TOLERANCE:
+            chosen, free = picked, value
+    if res.mip_dual_bound is not None and np.isfinite(res.mip_dual_bound):
+        bound = min(bound, -float(res.mip_dual_bound) + 1e-7 * float(model.w.sum()))
+    proven = res.status == 0
+    return chosen, free, (free if proven else bound), proven
