@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STATIONS := data/stations/synthetic_stations.csv
 
-.PHONY: run test lint data chromium clean
+.PHONY: run test lint data chromium fonts clean
 
 $(BIN)/locator: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,14 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-run: $(BIN)/locator data
+# Chinese text on the print maps (locator/render.py) needs a CJK font; 1.6 MB download.
+fonts:
+	@{ command -v fc-list >/dev/null && [ -n "$$(fc-list :lang=zh)" ]; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $$SUDO apt-get install -y -qq fontconfig fonts-wqy-microhei; }
+
+run: $(BIN)/locator data fonts
 	$(BIN)/locator run
 
 lint: $(VENV)/.test-deps
@@ -34,7 +41,7 @@ lint: $(VENV)/.test-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(VENV)/.test-deps chromium data lint
+test: $(VENV)/.test-deps chromium fonts data lint
 	$(BIN)/pytest
 
 clean:

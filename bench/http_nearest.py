@@ -2,7 +2,7 @@
 
 Run from the project root::
 
-    .venv/bin/python bench/http_nearest.py [--requests 1000] [--repeat 5]
+    .venv/bin/python bench/http_nearest.py [--requests 400] [--repeat 5]
                                            [--worker-class sync,gthread] [--no-record]
 
 For each worker class, starts ``gunicorn -w 2`` on a free loopback port serving
@@ -11,8 +11,8 @@ the shipped synthetic stations (``LOCATOR_STORE`` points to a path that does not
 One client (this process) sends requests one at a time over ``http.client``: per run,
 ``--requests`` to each route, interleaved in blocks of ``--block`` whose order rotates.
 Latency is from sending the request to reading the whole body. Query points are seeded
-random points in central Beijing. gunicorn is always stopped at the end, and the whole
-benchmark stops by itself after ``--max-seconds``.
+random points in central Beijing. gunicorn is always stopped at the end, and no new run
+starts after ``--max-seconds``.
 
 Then ``--profile`` nearest requests are made in-process through ``app.test_client()``,
 alternating with no-op requests: once with the route's calls wrapped in CPU timers (where
@@ -467,18 +467,19 @@ Command: `{cmd}`.
 {parts_md}
 
 Each part is timed inside real requests: the calls the route makes are wrapped with CPU
-timers, in the benchmark process only (each wrapper adds about 1 µs), and only the
-outermost wrapped call is counted. Nearest and no-op requests alternate, after 50 untimed
-of each. Times are CPU time of the thread (`time.thread_time`), which other processes on a
-busy machine inflate far less than wall time; wall time is shown for whole requests. "The
-rest" is the whole request less the parts, request by request: Flask and werkzeug routing,
-the test client building the WSGI environ and reading the response, and the loop in the
-route. In-process there is no socket and no gunicorn, so the no-op floor is lower than over
-HTTP.
+timers, in the benchmark process only, and only the outermost wrapped call is counted (the
+22 wrapped calls of a request add two `thread_time` calls each, roughly 1 µs a call).
+Nearest and no-op requests alternate, after 50 untimed of each. Times are CPU time of the
+thread (`time.thread_time`), which other processes on a busy machine inflate far less than
+wall time; wall time is shown for whole requests. "The rest" is the whole request less the
+parts, request by request: Flask and werkzeug routing, the test client building the WSGI
+environ and reading the response, and the loop in the route. In-process there is no socket
+and no gunicorn, so the no-op floor is lower than over HTTP.
 
 cProfile of {args.profile} nearest requests through `app.test_client()` (no-op requests
 alternate, not profiled), timed with `time.thread_time` (CPU seconds, so time slices lost to
-other processes are not counted), top 15 by cumulative time:
+other processes are not counted), top 15 by cumulative time. The profiler's own cost per
+call inflates code that makes many small calls, so read the shares from the table above:
 
 ```
 {_short_paths(prof).strip()}

@@ -55,12 +55,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     from locator import api, api_plans, api_search, cli, i18n, pages
+    from locator.api_maps import bp as map_images_bp
+    from locator.embeds import bp as embeds_bp
+    from locator.pages_planner import bp as planner_bp
 
     Babel(app, default_locale=i18n.DEFAULT, locale_selector=pages.select_locale)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_search.bp)
     app.register_blueprint(api_plans.bp)
+    app.register_blueprint(map_images_bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(planner_bp)
+    app.register_blueprint(embeds_bp)
     api.register_error_handlers(app)
     cli.register(app)
     return app

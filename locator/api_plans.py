@@ -29,7 +29,8 @@ from locator.demand import BEIJING_CELL_M, SHAANXI_CELL_M, from_points
 from locator.errors import BadQuery
 from locator.index import Filters
 from locator.plan import REGION_KIND, Plan, PlanRequest, Progress, run_plan
-from locator.plans import DemandCache, JobStatus, PlanJobs, check_quotas
+from locator.plans import DemandCache, JobStatus, PlanJobs
+from locator.quotas import check_quotas
 from locator.regions import PROVINCES
 
 bp = Blueprint("plans", __name__, url_prefix="/api/v1")
@@ -85,7 +86,8 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def _region(value: Any) -> str:
+def parse_region(value: Any) -> str:
+    """The region asked for (default beijing); BadQuery if unknown or not loaded here."""
     region = (_text(value) or "beijing").strip().lower()
     if region not in REGION_KIND:
         raise BadQuery(f"unknown region {value!r}; use one of {', '.join(REGION_KIND)}.")
@@ -94,7 +96,8 @@ def _region(value: Any) -> str:
     return region
 
 
-def _radius(value: Any, region: str, kind: str) -> float:
+def parse_radius(value: Any, region: str, kind: str) -> float:
+    """The radius in metres, at most ``MAX_RADIUS_M[region]``; the kind's default when absent."""
     found = params.parse_positive("radius_m", _text(value), MAX_RADIUS_M[region])
     return found or coverage.DEFAULT_RADIUS_M[kind]
 
@@ -137,10 +140,10 @@ def coverage_summary() -> Any:
               content: {application/json: {schema: Error}}}
     """
     args = request.args
-    region = _region(args.get("region"))
+    region = parse_region(args.get("region"))
     kind = params.parse_kind(args.get("kind")) or REGION_KIND[region]
     filters = Filters(kind=kind, amenities=params.parse_amenities(args.get("amenities")))
-    radius_m = _radius(args.get("radius_m"), region, kind)
+    radius_m = parse_radius(args.get("radius_m"), region, kind)
     st = state()
     demand = planning().demand.get(region)
     found = coverage.station_coverage(demand, st.index, filters, radius_m)
@@ -198,7 +201,7 @@ def _options() -> dict[str, Any]:
 
 
 def _plan_request(options: Mapping[str, Any], demand_path: Path | None) -> PlanRequest:
-    region = _region(options.get("region"))
+    region = parse_region(options.get("region"))
     if options.get("new") is None:
         raise BadQuery("new (the number of new sites to place) is required.")
     new = params.parse_int("new", _text(options.get("new")), 0, 1, MAX_NEW)
@@ -210,7 +213,7 @@ def _plan_request(options: Mapping[str, Any], demand_path: Path | None) -> PlanR
     return PlanRequest(
         region=region,
         new=new,
-        radius_m=_radius(options.get("radius_m"), region, kind or REGION_KIND[region]),
+        radius_m=parse_radius(options.get("radius_m"), region, kind or REGION_KIND[region]),
         kind=kind,
         amenities=params.parse_amenities(_text(options.get("amenities"))),
         min_spacing_m=params.parse_float("min_spacing_m", spacing, 0, MAX_SPACING_M)

@@ -64,6 +64,19 @@ SETTINGS: tuple[Setting, ...] = (
         "Most plans queued or running at once; POST /api/v1/plans answers 429 beyond it.",
     ),
     Setting("PLAN_KEEP", 50, int, "Finished plans kept in memory for status and downloads."),
+    Setting(
+        "EMBED_ORIGINS",
+        "*",
+        str,
+        "Sites that may frame /embed/ pages (CSP frame-ancestors): * for any, or "
+        "space-separated origins such as https://news.example.com.",
+    ),
+    Setting(
+        "TIANDITU_KEY",
+        "",
+        str,
+        "Browser key for Tianditu base maps on the planner; without one the option is hidden.",
+    ),
 )
 
 

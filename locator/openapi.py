@@ -34,6 +34,6 @@ def build_spec() -> dict[str, Any]:
     )
     spec.components.schema("Error", ERROR_SCHEMA)
     for name, view in sorted(current_app.view_functions.items()):
-        if name.startswith(("api.", "search.", "plans.")) and name != "api.openapi":
+        if name.startswith(("api.", "search.", "plans.", "map_images.")) and name != "api.openapi":
             spec.path(view=view, app=current_app)
     return spec.to_dict()

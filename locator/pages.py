@@ -177,12 +177,13 @@ def api_docs() -> Any:
 
 @bp.after_app_request
 def deny_framing(response: Any) -> Any:
-    """Pages may not be framed by other sites (embeds will opt in explicitly).
+    """Pages may not be framed by other sites; embeds opt in (``locator.embeds``).
 
     The referrer policy keeps the finder's query string (the user's position) from
     leaking to map tiles and navigation apps.
     """
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.endpoint != "embeds.embed":  # its own frame-ancestors policy allows framing
+        response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -12,12 +12,12 @@ matrix with a radius query).
    (:mod:`locator.siting_search`), started again from the LP's open sites;
 3. local search: swap a chosen site for an unchosen one while that gains,
    then a seeded perturbation search while time allows;
-4. bound (:mod:`locator.siting_bounds`): the LP relaxation, solved with HiGHS (``scipy.optimize.linprog``,
-   interior point). The reported bound is the Lagrangian value at the LP's
-   duals, which is a valid upper bound for any dual values, so it does not
-   rest on solver tolerances. When the LP is too large to finish in the time
-   limit, the same Lagrangian bound is minimised by subgradient steps, and
-   ``method`` says so;
+4. bound (:mod:`locator.siting_bounds`): the LP relaxation, solved with HiGHS
+   (``scipy.optimize.linprog``, interior point). The reported bound is the
+   Lagrangian value at the LP's duals, which is a valid upper bound for any dual
+   values, so it does not rest on solver tolerances. When the LP is too large to
+   finish in the time limit, the same Lagrangian bound is minimised by subgradient
+   steps, and ``method`` says so;
 5. when the instance is small enough to finish in the time left, or when
    ``exact=True``, the MILP (HiGHS via ``scipy.optimize.milp``) proves the
    optimum and the gap is 0.

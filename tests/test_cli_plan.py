@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 from click.testing import CliRunner
 
-from locator import cli
+from locator import cli_plans
 from locator.cli import main
 from tests.conftest import TINY_CSV, write_dataset
 from tests.test_plans import DEMAND_CSV
@@ -153,7 +153,7 @@ def test_modelled_demand_is_called_modelled(runner, demand, tmp_path):
     modelled = dataclasses.replace(
         done, request=dataclasses.replace(done.request, demand_path=None)
     )
-    lines = cli._describe(modelled, 2, synthetic=False)
+    lines = cli_plans._describe(modelled, 2, synthetic=False)
     assert lines[1] == "existing stations: 2 warm_heart"
     assert lines[2] == "covered: 12.5% → 75.0% of modelled demand (1 new site(s), radius 1000 m)"
     assert export.summary(modelled)["demand"]["modelled"] is True

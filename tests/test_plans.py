@@ -1,4 +1,4 @@
-"""The background plan pool, the demand-model cache and quota tables (locator.plans)."""
+"""The background plan pool, the demand-model cache (locator.plans) and quota tables (locator.quotas)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from locator import plans
 from locator.errors import BadQuery, Conflict, DataError, NotFound, TooBusy
 from locator.plan import PlanRequest
-from locator.plans import DemandCache, PlanJobs, check_quotas, district_adcode, read_quotas
+from locator.plans import DemandCache, PlanJobs
+from locator.quotas import check_quotas, district_adcode, read_quotas
 from tests.conftest import DATA
 
 # Hand-checkable demand for the three-station fixture (1,000 m radius, 500 m cells):

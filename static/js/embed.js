@@ -1,0 +1,257 @@
+// The page inside an embed's iframe (/embed/<view>): every station, a coverage choropleth or a
+// plan's proposed sites. Everything from data reaches the page through textContent or attribute
+// setters, never as HTML. The page tells its host how tall it is with postMessage, so that the
+// host's embed-host.js can size the iframe. Overlays arrive in the datum of the tiles (the
+// server shifts them for Amap), so nothing here converts coordinates.
+(function () {
+  "use strict";
+  var configEl = document.getElementById("embed-config");
+  var cfg = configEl ? JSON.parse(configEl.textContent) : {};
+
+  // --- height, for the host page -------------------------------------------------------
+  var lastHeight = 0;
+
+  function postHeight(always) {
+    if (window.parent === window) { return; }
+    var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (height === lastHeight && !always) { return; }
+    lastHeight = height;
+    var message = { type: "locator:height", height: height };
+    if (cfg.id) { message.id = cfg.id; }
+    window.parent.postMessage(message, "*");  // a height is no secret; the host checks our origin
+  }
+
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () { postHeight(false); }).observe(document.documentElement);
+  }
+  window.addEventListener("load", function () { postHeight(true); });
+  window.addEventListener("message", function (event) {  // embed-host.js asks when it arrives late
+    if (event.source === window.parent && event.data && event.data.type === "locator:ping") {
+      postHeight(true);
+    }
+  });
+
+  // --- a plan that is still running: check again until it is done --------------------------
+  if (cfg.poll) {
+    var poll = function () {
+      fetch(cfg.poll).then(function (r) { return r.ok ? r.json() : { status: "gone" }; })
+        .then(function (job) {
+          if (job.status === "queued" || job.status === "running") { setTimeout(poll, 2000); }
+          else { window.location.reload(); }
+        })
+        .catch(function () { setTimeout(poll, 5000); });
+    };
+    setTimeout(poll, 2000);
+  }
+
+  var mapEl = document.getElementById("map");
+  if (!mapEl || !window.L) { return; }
+
+  var T = cfg.text;
+  var COLOURS = { warm_heart: "#d94801", driver_home: "#2171b5", site: "#7b2cbf" };
+  var SHARE_COLOURS = ["#f0f9e8", "#bae4bc", "#7bccc4", "#43a2ca", "#0868ac"];  // 0-20 % ... 80-100 %
+  var TILES = {
+    osm: {
+      url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png", maxZoom: 19, subdomains: "abc",
+      credit: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    },
+    amap: {
+      url: "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+      maxZoom: 18, subdomains: "1234", credit: '&copy; <a href="https://www.amap.com/">高德地图 AutoNavi</a>'
+    }
+  };
+  var interactive = !cfg.static;
+  var dark = document.documentElement.classList.contains("dark");
+  var statusEl = document.getElementById("embed-status");
+  var percent = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "zh-CN",
+                                      { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  var number = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "zh-CN");
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function add(parent, tag, className, text) {
+    return parent.appendChild(el(tag, className, text));
+  }
+
+  // "{name}: {share} covered" with the values filled in; values are plain text, never markup.
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return name in values ? String(values[name]) : whole;
+    });
+  }
+
+  function distanceText(m) {
+    if (m < 1000) { return fill(T.metres, { n: number.format(Math.round(m)) }); }
+    return fill(T.kilometres, { n: number.format(Math.round(m / 100) / 10) });
+  }
+
+  // Flat [dlon0, dlat0, dlon1, dlat1, ...] integers, each relative to the previous point, to
+  // Leaflet's [lat, lon] pairs (the format of /api/v1/stations/points).
+  function decode(flat, scale) {
+    var out = [], lon = 0, lat = 0;
+    for (var i = 0; i + 1 < flat.length; i += 2) {
+      lon += flat[i];
+      lat += flat[i + 1];
+      out.push([lat / scale, lon / scale]);
+    }
+    return out;
+  }
+
+  function getJson(url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) { throw new Error(url + ": HTTP " + r.status); }
+      return r.json();
+    });
+  }
+
+  // --- the map ------------------------------------------------------------------------------
+  var tiles = TILES[cfg.tiles];
+  var map = L.map(mapEl, {
+    renderer: L.canvas({ tolerance: 5 }),
+    maxZoom: tiles ? tiles.maxZoom : 19,
+    zoomControl: interactive, dragging: interactive, touchZoom: interactive,
+    doubleClickZoom: interactive, boxZoom: interactive, keyboard: interactive,
+    // The wheel scrolls the host page; ctrl/⌘ + wheel zooms and two fingers pan (the plugin).
+    scrollWheelZoom: false,
+    gestureHandling: interactive,
+    gestureHandlingOptions: {  // replaces the plugin's defaults as a whole: keep "duration"
+      text: { touch: T.touch, scroll: T.scroll, scrollMac: T.scrollMac }, duration: 1500
+    }
+  });
+  if (tiles) {
+    L.tileLayer(tiles.url, { maxZoom: tiles.maxZoom, subdomains: tiles.subdomains, attribution: tiles.credit })
+      .addTo(map);
+  }
+  var credit = el("a", "", T.credit);  // built as an element, so the text is escaped
+  credit.href = cfg.urls.home;
+  credit.target = "_blank";
+  credit.rel = "noopener";
+  map.attributionControl.addAttribution(credit.outerHTML);
+  if (cfg.center) {
+    map.setView(cfg.center, cfg.zoom === null ? 13 : cfg.zoom);
+  } else if (cfg.bounds) {
+    map.fitBounds(cfg.bounds, { padding: [10, 10] });
+    if (cfg.zoom !== null) { map.setZoom(cfg.zoom); }
+  } else {
+    map.setView([39.9, 116.4], cfg.zoom === null ? 9 : cfg.zoom);
+  }
+
+  document.querySelectorAll(".swatch").forEach(function (swatch) {
+    var key = swatch.dataset.key;
+    var share = /^share-(\d)$/.exec(key);
+    swatch.style.background = share ? SHARE_COLOURS[Number(share[1])] : COLOURS[key] || "#555";
+    if (!share) { swatch.classList.add("point"); }
+  });
+
+  // --- layers -------------------------------------------------------------------------------
+  function drawStations(data) {
+    var group = L.featureGroup();
+    var small = cfg.view !== "stations";
+    decode(data.coords, data.scale).forEach(function (latlng, i) {
+      L.circleMarker(latlng, {
+        radius: small ? 2.5 : 3.5, weight: small ? 0.5 : 1, color: dark ? "#121417" : "#fff",
+        fillColor: COLOURS[data.kinds[data.kind[i]]] || "#555", fillOpacity: small ? 0.7 : 0.85,
+        interactive: interactive, bubblingMouseEvents: false, stationId: data.ids[i]
+      }).addTo(group);
+    });
+    if (interactive) { group.on("click", function (e) { openStation(e.layer); }); }
+    group.addTo(map);
+    mapEl.dataset.stations = String(data.count);
+  }
+
+  function openStation(marker) {
+    var id = marker.options.stationId;
+    var box = el("div", "station-popup", T.loading);
+    var popup = L.popup({ maxWidth: 260 }).setLatLng(marker.getLatLng()).setContent(box).openOn(map);
+    getJson(cfg.urls.station.replace("__id__", encodeURIComponent(id))).then(function (feature) {
+      var p = feature.properties;
+      box.textContent = "";
+      add(box, "strong", "", p.name);
+      add(box, "span", "", cfg.kinds[p.kind] || p.kind);
+      if (p.address) { add(box, "span", "", p.address); }
+      var link = add(box, "a", "", T.details);
+      link.href = cfg.urls.page.replace("__id__", encodeURIComponent(id));
+      link.target = "_blank";
+      link.rel = "noopener";
+      popup.update();
+    }).catch(function (err) {
+      box.textContent = T.failed;
+      console.error(err);
+    });
+  }
+
+  function shareColour(share) {
+    return SHARE_COLOURS[Math.min(SHARE_COLOURS.length - 1, Math.floor(share * SHARE_COLOURS.length))];
+  }
+
+  function drawDistricts(outlines, coverage) {
+    var rows = {};
+    coverage.districts.forEach(function (d) { rows[d.district_adcode] = d; });
+    var group = L.featureGroup();
+    outlines.districts.forEach(function (d) {
+      var row = rows[d.adcode];
+      var shape = L.polygon(d.polygons.map(function (rings) {
+        return rings.map(function (ring) { return decode(ring, outlines.scale); });
+      }), {
+        weight: 1, color: dark ? "#aab" : "#445", fillOpacity: 0.75, interactive: interactive,
+        fillColor: row ? shareColour(row.covered_share) : "#bbb"
+      }).addTo(group);
+      if (interactive && row) {
+        shape.bindTooltip(el("span", "", fill(T.district, {
+          name: d.name, share: percent.format(row.covered_share), stations: number.format(row.stations)
+        })), { sticky: true });
+      }
+    });
+    group.addTo(map);
+    group.bringToBack();
+  }
+
+  function summariseCoverage(coverage) {
+    document.getElementById("coverage-summary").textContent = fill(T.coverage, {
+      covered: percent.format(coverage.covered_share),
+      uncovered: percent.format(1 - coverage.covered_share),
+      radius: distanceText(coverage.radius_m)
+    });
+  }
+
+  function drawSites(sites) {
+    var group = L.featureGroup();
+    decode(sites.coords, sites.scale).forEach(function (latlng, i) {
+      var marker = L.circleMarker(latlng, {
+        radius: 6, weight: 2, color: dark ? "#fff" : "#1a1a1a", fillColor: COLOURS.site,
+        fillOpacity: 1, interactive: interactive, bubblingMouseEvents: false
+      }).addTo(group);
+      if (interactive) {
+        marker.bindTooltip(el("span", "", fill(T.site, { rank: i + 1, district: sites.districts[i] })));
+      }
+    });
+    group.addTo(map);
+    mapEl.dataset.sites = String(sites.districts.length);
+  }
+
+  // Sites go on top of the stations: on one canvas, what is added last is drawn last.
+  var stationsDrawn = cfg.points ? getJson(cfg.points).then(drawStations) : Promise.resolve();
+  var work = [stationsDrawn.then(function () { if (cfg.sites) { drawSites(cfg.sites); } })];
+  if (cfg.coverage) {
+    work.push(getJson(cfg.coverage).then(function (coverage) {
+      if (cfg.outlines) { drawDistricts(cfg.outlines, coverage); }
+      summariseCoverage(coverage);
+    }));
+  }
+  mapEl.setAttribute("aria-busy", "true");
+  Promise.all(work).then(function () {
+    mapEl.dataset.state = "done";
+  }).catch(function (err) {
+    mapEl.dataset.state = "error";
+    statusEl.textContent = T.failed;
+    console.error(err);
+  }).then(function () {
+    mapEl.removeAttribute("aria-busy");
+    postHeight(false);
+  });
+})();

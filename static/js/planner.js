@@ -1,0 +1,211 @@
+// The planner page (/planner): start a plan through the plans API and follow its progress,
+// then draw its coverage curve (inline SVG) and write the embed code. The map itself is
+// folium's (locator/maps.py, with planner-map.js). Text reaches the page via textContent.
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+  var POLL_MS = 500;
+  var cfg = JSON.parse(document.getElementById("planner-config").textContent);
+  var T = cfg.text;
+  var form = document.getElementById("plan-form");
+  var startButton = document.getElementById("start-plan");
+  var progressBox = document.getElementById("plan-progress");
+  var bar = document.getElementById("progress-bar");
+  var statusLine = document.getElementById("plan-status");
+
+  // "{stage} ({percent} %)" with the values filled in; values are plain text, never markup.
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return name in values ? String(values[name]) : whole;
+    });
+  }
+
+  function say(state, text, fraction) {
+    progressBox.dataset.state = state;
+    statusLine.textContent = text;
+    bar.hidden = fraction === null;
+    if (fraction !== null) { bar.value = fraction; }
+  }
+
+  function planPageUrl(id) {
+    var here = new URLSearchParams(window.location.search), q = new URLSearchParams();
+    q.set("plan", id);
+    ["tiles", "lang"].forEach(function (key) { if (here.get(key)) { q.set(key, here.get(key)); } });
+    if (!q.get("tiles")) { q.set("tiles", cfg.query.tiles); }
+    return window.location.pathname + "?" + q.toString();
+  }
+
+  // --- starting a plan -------------------------------------------------------------------
+  function parseQuotas(text) {
+    var quotas = {};
+    text.split(/\r?\n/).forEach(function (line, i) {
+      if (!line.trim()) { return; }
+      var parts = line.split(/[,，\t]/).map(function (s) { return s.trim(); });
+      var bound = function (s) { return s === "" || s === undefined ? null : Number(s); };
+      var lo = bound(parts[1]), hi = bound(parts[2]);
+      if (!parts[0] || parts.length > 3 || [lo, hi].some(function (v) {
+        return v !== null && !(Number.isInteger(v) && v >= 0);
+      })) {
+        throw new Error(fill(T.bad_quota, { line: i + 1 }));
+      }
+      quotas[parts[0]] = [lo, hi];
+    });
+    return quotas;
+  }
+
+  function planBody() {
+    var data = new FormData(form);
+    var body = {
+      region: data.get("region"),
+      kind: data.get("kind"),
+      radius_m: Number(data.get("radius_m")),
+      new: Number(data.get("new")),
+      amenities: data.getAll("amenities"),
+      quotas: parseQuotas(String(data.get("quotas") || ""))
+    };
+    if (data.get("time_limit_s")) { body.time_limit_s = Number(data.get("time_limit_s")); }
+    return body;
+  }
+
+  function start() {
+    if (!form.reportValidity()) { return; }
+    var body;
+    try { body = planBody(); } catch (err) { say("failed", err.message, null); return; }
+    startButton.disabled = true;
+    say("starting", T.starting, 0);
+    fetch(cfg.urls.plans, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(body)
+    })
+      .then(function (r) {
+        return r.json().then(function (answer) {
+          if (!r.ok) { throw new Error(answer.error || "HTTP " + r.status); }
+          return answer;
+        });
+      })
+      .then(function (answer) {
+        history.replaceState(null, "", planPageUrl(answer.id));
+        poll(answer.id);
+      })
+      .catch(function (err) {
+        startButton.disabled = false;
+        say("failed", fill(T.error, { error: err.message }), null);
+      });
+  }
+
+  // --- following a plan ------------------------------------------------------------------
+  function show(job) {
+    if (job.status === "queued") {
+      say("queued", T.queued, job.progress ? job.progress.fraction : job.fraction);
+    } else if (job.status === "running") {
+      var p = job.progress || { stage: job.stage, fraction: job.fraction };
+      say("running", fill(T.running, { stage: p.stage, percent: Math.round(p.fraction * 100) }),
+          p.fraction);
+    } else if (job.status === "failed") {
+      startButton.disabled = false;
+      say("failed", fill(T.failed, { error: job.error }), null);
+    }
+  }
+
+  function poll(id) {
+    fetch(cfg.urls.status.replace("__id__", encodeURIComponent(id)), {
+      headers: { "Accept": "application/json" }
+    })
+      .then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      })
+      .then(function (job) {
+        if (job.status === "done") {
+          say("done", T.done, 1);
+          window.location.replace(planPageUrl(id));
+          return;
+        }
+        show(job);
+        if (job.status !== "failed") { setTimeout(function () { poll(id); }, POLL_MS); }
+      })
+      .catch(function (err) {
+        console.warn(err);
+        say("running", T.poll_error, null);
+        setTimeout(function () { poll(id); }, POLL_MS * 4);
+      });
+  }
+
+  // --- the coverage curve ----------------------------------------------------------------
+  function svg(parent, tag, attrs, text) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    if (text !== undefined) { node.textContent = text; }
+    return parent.appendChild(node);
+  }
+
+  // The y axis in shares: a round step giving at most 5 intervals, the range snapped to it.
+  function niceScale(values) {
+    var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
+    var steps = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25];
+    var step = steps.filter(function (s) { return Math.max(hi - lo, 0.002) / s <= 4; })[0] || 0.25;
+    var bottom = Math.max(0, Math.floor((lo - step / 4) / step) * step);
+    var top = Math.min(1, Math.ceil((hi + step / 4) / step) * step);
+    return { lo: bottom, hi: top, step: step, digits: step < 0.01 ? 1 : 0 };
+  }
+
+  function drawCurve(box, curve) {
+    var W = 600, H = 300, L = 64, R = 16, TOP = 16, B = 48;
+    var n = curve.length - 1, ys = niceScale(curve);
+    var x = function (i) { return L + (n ? i / n : 0) * (W - L - R); };
+    var y = function (v) { return H - B - (v - ys.lo) / (ys.hi - ys.lo) * (H - TOP - B); };
+    var root = svg(box, "svg", { viewBox: "0 0 " + W + " " + H, role: "img",
+                                 "aria-labelledby": "curve-title curve-desc", "data-points": curve.length });
+    svg(root, "title", { id: "curve-title" }, T.chart_title);
+    svg(root, "desc", { id: "curve-desc" }, T.chart_x + " 0–" + n + "; " + T.chart_y + " " +
+        (curve[0] * 100).toFixed(1) + " % → " + (curve[n] * 100).toFixed(1) + " %");
+    for (var v = ys.lo; v <= ys.hi + ys.step / 2; v += ys.step) {
+      svg(root, "line", { "class": "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) });
+      svg(root, "text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" },
+          (v * 100).toFixed(ys.digits) + " %");
+    }
+    var step = Math.max(1, Math.ceil(n / 10));
+    for (var i = 0; i <= n; i += step) {
+      svg(root, "text", { x: x(i), y: H - B + 18, "text-anchor": "middle" }, String(i));
+    }
+    svg(root, "line", { "class": "axis", x1: L, x2: W - R, y1: H - B, y2: H - B });
+    svg(root, "line", { "class": "axis", x1: L, x2: L, y1: TOP, y2: H - B });
+    svg(root, "text", { x: (L + W - R) / 2, y: H - 8, "text-anchor": "middle" }, T.chart_x);
+    svg(root, "text", { x: 14, y: (TOP + H - B) / 2, "text-anchor": "middle",
+                        transform: "rotate(-90 14 " + (TOP + H - B) / 2 + ")" }, T.chart_y);
+    svg(root, "polyline", { "class": "line", points: curve.map(function (v, k) {
+      return x(k).toFixed(1) + "," + y(v).toFixed(1);
+    }).join(" ") });
+    if (n <= 60) {
+      curve.forEach(function (v, k) { svg(root, "circle", { "class": "dot", cx: x(k), cy: y(v), r: 3.5 }); });
+    }
+  }
+
+  // --- the embed code --------------------------------------------------------------------
+  function embedCode(id) {
+    var origin = window.location.origin;
+    var frame = document.createElement("iframe");  // serialised by the DOM: attributes escaped
+    frame.setAttribute("src", origin + cfg.urls.embed + "?plan=" + encodeURIComponent(id));
+    frame.setAttribute("title", T.embed_title);
+    frame.setAttribute("width", "100%");
+    frame.setAttribute("height", "480");
+    frame.setAttribute("style", "border:0");
+    frame.setAttribute("loading", "lazy");
+    frame.setAttribute("data-locator-embed", "");
+    return frame.outerHTML + "\n<script src=\"" + origin + cfg.urls.embed_script + "\" async></script>";
+  }
+
+  startButton.addEventListener("click", start);
+  var plan = cfg.plan;
+  if (plan && (plan.status === "queued" || plan.status === "running")) {
+    startButton.disabled = true;
+    show(plan);
+    poll(plan.id);
+  } else if (plan && plan.status === "done") {
+    var box = document.getElementById("curve");
+    if (box && plan.curve && plan.curve.length) { drawCurve(box, plan.curve); }
+    var code = document.getElementById("embed-code");
+    if (code) { code.value = embedCode(plan.id); }
+  }
+})();
