@@ -51,10 +51,12 @@ def links(
     b_lon, b_lat = (float(v) for v in coords.wgs84_to_bd09(lon, lat))
     bd_origin = None
     if origin is not None:
-        bd_origin = tuple(float(v) for v in coords.wgs84_to_bd09(*origin))
+        o_lon, o_lat = coords.wgs84_to_bd09(*origin)
+        bd_origin = (float(o_lon), float(o_lat))
+    destination = baidu_destination(b_lon, b_lat, name, kind)
     return {
         **fixed_links(lon, lat, g_lon, g_lat, name, kind),
-        "baidu": baidu_link(b_lon, b_lat, name, kind, bd_origin),  # type: ignore[arg-type]
+        "baidu": baidu_link(destination, bd_origin),
     }
 
 
@@ -77,16 +79,23 @@ def fixed_links(
     }
 
 
-def baidu_link(
-    b_lon: float, b_lat: float, name: str, kind: str, origin_bd: tuple[float, float] | None
-) -> str:
-    """Baidu's link to the BD-09 point; ``origin_bd`` is the user's (lon, lat) in BD-09."""
+BAIDU = "https://api.map.baidu.com/direction?"
+_HERE = quote("我的位置")
+
+
+def baidu_destination(b_lon: float, b_lat: float, name: str, kind: str) -> str:
+    """The query-point-independent part of Baidu's link to the BD-09 point (cacheable)."""
     mode = _MODES.get(kind, _MODES["warm_heart"])["baidu"]
-    q = quote(name, safe="")
-    start = ""
-    if origin_bd is not None:
-        start = f"origin=latlng:{_fmt(origin_bd[1])},{_fmt(origin_bd[0])}|name:{quote('我的位置')}&"
     return (
-        f"https://api.map.baidu.com/direction?{start}destination=latlng:{_fmt(b_lat)},"
-        f"{_fmt(b_lon)}|name:{q}&coord_type=bd09ll&mode={mode}&output=html&src={SRC}"
+        f"destination=latlng:{_fmt(b_lat)},{_fmt(b_lon)}|name:{quote(name, safe='')}"
+        f"&coord_type=bd09ll&mode={mode}&output=html&src={SRC}"
+    )
+
+
+def baidu_link(destination: str, origin_bd: tuple[float, float] | None) -> str:
+    """Baidu's link from :func:`baidu_destination`; ``origin_bd`` is the user's BD-09 (lon, lat)."""
+    if origin_bd is None:
+        return BAIDU + destination
+    return (
+        f"{BAIDU}origin=latlng:{_fmt(origin_bd[1])},{_fmt(origin_bd[0])}|name:{_HERE}&{destination}"
     )

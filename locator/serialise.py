@@ -67,30 +67,18 @@ class FeatureWriter:
         fixed = self._links.get(row)
         c = self._columns
         if fixed is None:
+            lon, lat, name, kind = c["lon"][row], c["lat"][row], c["name"][row], c["kind"][row]
             fixed = navigation.fixed_links(
-                c["lon"][row],
-                c["lat"][row],
-                float(self.gcj[0][row]),
-                float(self.gcj[1][row]),
-                c["name"][row],
-                c["kind"][row],
+                lon, lat, float(self.gcj[0][row]), float(self.gcj[1][row]), name, kind
+            )
+            fixed["baidu"] = navigation.baidu_destination(
+                float(self.bd[0][row]), float(self.bd[1][row]), name, kind
             )
             with self._lock:
                 if len(self._links) >= MAX_CACHED:
                     self._links.clear()
                 self._links[row] = fixed
-        baidu = navigation.baidu_link(
-            float(self.bd[0][row]),
-            float(self.bd[1][row]),
-            c["name"][row],
-            c["kind"][row],
-            origin_bd,
-        )
-        return {
-            "amap": fixed["amap"],
-            "baidu": baidu,
-            **{k: fixed[k] for k in ("tencent", "apple", "google")},
-        }
+        return {**fixed, "baidu": navigation.baidu_link(fixed["baidu"], origin_bd)}
 
 
 COMPACT_SCALE = 100_000  # coordinates in 1e-5 degrees (about 1 m)
