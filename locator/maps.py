@@ -84,7 +84,10 @@ class _Local(JSCSSMixin):
     """Elements that need ``planner-map.js``; its URL is set per instance."""
 
     def use_static(self, static_url: str) -> None:
-        self.default_js = [("locator_map", f"{static_url}js/planner-map.js")]
+        self.default_js = [
+            ("locator_dom", f"{static_url}js/dom.js"),
+            ("locator_map", f"{static_url}js/planner-map.js"),
+        ]
         self.default_css = [("locator_map_css", f"{static_url}css/planner-map.css")]
 
 

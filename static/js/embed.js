@@ -5,6 +5,7 @@
 // server shifts them for Amap), so nothing here converts coordinates.
 (function () {
   "use strict";
+  var el = LocatorDom.el, add = LocatorDom.add, fill = LocatorDom.fill;
   var configEl = document.getElementById("embed-config");
   var cfg = configEl ? JSON.parse(configEl.textContent) : {};
 
@@ -66,24 +67,6 @@
   var percent = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "zh-CN",
                                       { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
   var number = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "zh-CN");
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  }
-
-  function add(parent, tag, className, text) {
-    return parent.appendChild(el(tag, className, text));
-  }
-
-  // "{name}: {share} covered" with the values filled in; values are plain text, never markup.
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (whole, name) {
-      return name in values ? String(values[name]) : whole;
-    });
-  }
 
   function distanceText(m) {
     if (m < 1000) { return fill(T.metres, { n: number.format(Math.round(m)) }); }

@@ -3,6 +3,7 @@
 // never as HTML. The position and the filters live in the URL, so a view can be shared.
 (function () {
   "use strict";
+  var el = LocatorDom.el, add = LocatorDom.add, fill = LocatorDom.fill;
   var COLOURS = { warm_heart: "#d94801", driver_home: "#2171b5" };
   var ICONS = {
     shower: "🚿", hot_water_24h: "♨️", toilet: "🚻", microwave: "🍲", phone_charging: "🔌",
@@ -15,24 +16,6 @@
   function addTiles(map, on) {
     if (on) { L.tileLayer(OSM, { maxZoom: 19, attribution: OSM_CREDIT }).addTo(map); }
     L.control.scale().addTo(map);
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  }
-
-  function add(parent, tag, className, text) {
-    return parent.appendChild(el(tag, className, text));
-  }
-
-  // "{matched} matched" with {matched} filled in; values are plain text, never markup.
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (whole, name) {
-      return name in values ? String(values[name]) : whole;
-    });
   }
 
   var stationMapEl = document.getElementById("station-map");

@@ -3,17 +3,7 @@
 // the page only through textContent. Loaded in <head>, before folium's inline script.
 var LocatorMap = (function () {
   "use strict";
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  }
-
-  function add(parent, tag, className, text) {
-    return parent.appendChild(el(tag, className, text));
-  }
+  var el = LocatorDom.el, add = LocatorDom.add;
 
   // Delta-encoded integers (see locator.serialise.compact_points) -> [[lat, lon], ...].
   function decode(points) {

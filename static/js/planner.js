@@ -3,6 +3,7 @@
 // folium's (locator/maps.py, with planner-map.js). Text reaches the page via textContent.
 (function () {
   "use strict";
+  var fill = LocatorDom.fill;
   var SVG = "http://www.w3.org/2000/svg";
   var POLL_MS = 500;
   var cfg = JSON.parse(document.getElementById("planner-config").textContent);
@@ -12,13 +13,6 @@
   var progressBox = document.getElementById("plan-progress");
   var bar = document.getElementById("progress-bar");
   var statusLine = document.getElementById("plan-status");
-
-  // "{stage} ({percent} %)" with the values filled in; values are plain text, never markup.
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (whole, name) {
-      return name in values ? String(values[name]) : whole;
-    });
-  }
 
   function say(state, text, fraction) {
     progressBox.dataset.state = state;
