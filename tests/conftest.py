@@ -51,3 +51,19 @@ def app(data_dir: Path, tmp_path: Path):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+def make_plan_app(tmp_path: Path, csv_text: str = TINY_CSV, **settings):
+    """An app whose data dir also has what demand models need (census, places)."""
+    data = write_dataset(tmp_path / "data", csv_text)
+    for folder in ("census", "places"):
+        (data / folder).symlink_to(DATA / folder)
+    config = {"TESTING": True, "DATA_DIR": data, "STORE": tmp_path / "store.gpkg", **settings}
+    return create_app(config)
+
+
+@pytest.fixture()
+def plan_app(tmp_path):
+    app = make_plan_app(tmp_path)
+    yield app
+    app.extensions["locator.plans"].jobs.shutdown(wait=True)

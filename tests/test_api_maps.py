@@ -10,26 +10,19 @@ from PIL import Image
 
 from locator import api_maps, api_plans
 from locator.errors import BadQuery
-from tests.test_api_plans import assert_error, make_app, poll, post_tiny_plan
+from tests.test_api_plans import assert_error, poll, post_tiny_plan
 
 
 @pytest.fixture()
-def maps_app(tmp_path):
-    app = make_app(tmp_path)
-    yield app
-    app.extensions[api_plans.EXTENSION].jobs.shutdown(wait=True)
-
-
-@pytest.fixture()
-def api(maps_app):
-    return maps_app.test_client()
+def api(plan_app):
+    return plan_app.test_client()
 
 
 def image(response):
     return Image.open(io.BytesIO(response.data)).convert("RGB")
 
 
-def test_coverage_png_for_print(api, maps_app):
+def test_coverage_png_for_print(api, plan_app):
     response = api.get("/api/v1/maps/coverage.png")
     assert response.status_code == 200 and response.mimetype == "image/png"
     assert response.headers["Content-Language"] == "zh"
@@ -37,7 +30,7 @@ def test_coverage_png_for_print(api, maps_app):
     assert image(response).width == 2400
     again = api.get("/api/v1/maps/coverage.png")  # drawn once, then served from the cache
     assert again.data == response.data
-    assert len(maps_app.extensions[api_maps.EXTENSION]._items) == 1
+    assert len(plan_app.extensions[api_maps.EXTENSION]._items) == 1
 
 
 def test_coverage_svg_text_and_parameters(api):

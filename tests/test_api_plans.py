@@ -12,29 +12,14 @@ import numpy as np
 import pyogrio
 import pytest
 
-from locator import api_plans, create_app
+from locator import api_plans
 from locator.demand import default_model
 from locator.errors import BadQuery
 from locator.geodesy import distance_m
-from tests.conftest import DATA, TINY_CSV, write_dataset
+from tests.conftest import DATA, make_plan_app
 from tests.test_plans import DEMAND_CSV
 
 BEIJING_CENSUS_2020 = 21_893_095
-
-
-def make_app(tmp_path, **settings):
-    data = write_dataset(tmp_path / "data", TINY_CSV)
-    for folder in ("census", "places"):  # the default demand model needs them
-        (data / folder).symlink_to(DATA / folder)
-    config = {"TESTING": True, "DATA_DIR": data, "STORE": tmp_path / "store.gpkg", **settings}
-    return create_app(config)
-
-
-@pytest.fixture()
-def plan_app(tmp_path):
-    app = make_app(tmp_path)
-    yield app
-    app.extensions[api_plans.EXTENSION].jobs.shutdown(wait=True)
 
 
 @pytest.fixture()
@@ -202,7 +187,7 @@ def test_running_plan_shows_progress_and_downloads_conflict(api, gate):
 
 def test_a_full_queue_gets_429(tmp_path, monkeypatch, gate):
     monkeypatch.setenv("LOCATOR_PLAN_QUEUE", "1")
-    app = make_app(tmp_path)
+    app = make_plan_app(tmp_path)
     try:
         api = app.test_client()
         assert api.post("/api/v1/plans", json={"new": 1}).status_code == 202

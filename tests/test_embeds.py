@@ -7,42 +7,25 @@ from __future__ import annotations
 import json
 import re
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
 
-from locator import api_plans, coords, create_app, embedding
+from locator import api_plans, coords, embedding
 from locator.errors import BadQuery
 from locator.synthetic import generate_stations
 from tests.browser.support import STATIONS_CSV, XSS_NAME
-from tests.conftest import DATA, TINY_CSV, write_dataset
+from tests.conftest import DATA, make_plan_app
 from tests.test_api_plans import poll, post_tiny_plan
 
 SIZE_BUDGET_BYTES = 500_000  # HTML + CSS + JS + JSON of one embed, tiles excluded
 EMBED_HEADERS_ANY = "frame-ancestors *"
 
 
-def make_app(tmp_path: Path, csv_text: str = TINY_CSV, **settings):
-    """An app whose data dir has what /api/v1/coverage and plans need (census, places)."""
-    data = write_dataset(tmp_path / "data", csv_text)
-    for folder in ("census", "places"):
-        (data / folder).symlink_to(DATA / folder)
-    config = {"TESTING": True, "DATA_DIR": data, "STORE": tmp_path / "store.gpkg", **settings}
-    return create_app(config)
-
-
 @pytest.fixture()
-def embed_app(tmp_path):
-    app = make_app(tmp_path)
-    yield app
-    app.extensions[api_plans.EXTENSION].jobs.shutdown(wait=True)
-
-
-@pytest.fixture()
-def web(embed_app):
-    return embed_app.test_client()
+def web(plan_app):
+    return plan_app.test_client()
 
 
 def embed_config(html: str) -> dict:
@@ -111,7 +94,7 @@ def test_tile_hosts_are_the_only_images_allowed(web) -> None:
 
 def test_embed_origins_allowlist(tmp_path) -> None:
     origins = "https://news.example.com  https://*.example.org http://localhost:8000"
-    client = make_app(tmp_path, EMBED_ORIGINS=origins).test_client()
+    client = make_plan_app(tmp_path, EMBED_ORIGINS=origins).test_client()
     assert_embed_headers(
         client.get("/embed/stations"),
         "frame-ancestors https://news.example.com https://*.example.org http://localhost:8000",
@@ -121,7 +104,7 @@ def test_embed_origins_allowlist(tmp_path) -> None:
 
 def test_embed_origins_from_the_environment(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("LOCATOR_EMBED_ORIGINS", "'self'")
-    client = make_app(tmp_path).test_client()
+    client = make_plan_app(tmp_path).test_client()
     assert_embed_headers(client.get("/embed/stations"), "frame-ancestors 'self'")
 
 
@@ -130,7 +113,7 @@ def test_embed_origins_from_the_environment(tmp_path, monkeypatch) -> None:
 )
 def test_bad_embed_origins_stop_the_app(tmp_path, value) -> None:
     with pytest.raises(ValueError, match="LOCATOR_EMBED_ORIGINS"):
-        make_app(tmp_path, EMBED_ORIGINS=value)
+        make_plan_app(tmp_path, EMBED_ORIGINS=value)
 
 
 def test_parse_origins() -> None:
@@ -186,7 +169,7 @@ def test_unknown_view_is_an_html_404(web) -> None:
 
 
 def test_region_must_be_loaded(tmp_path) -> None:
-    client = make_app(tmp_path, STATIONS_CSV, REGION="beijing").test_client()
+    client = make_plan_app(tmp_path, STATIONS_CSV, REGION="beijing").test_client()
     response = client.get("/embed/coverage?region=shaanxi")
     assert response.status_code == 400
     assert "not loaded on this server" in response.get_data(as_text=True)
@@ -275,8 +258,8 @@ def test_coverage_embed(web) -> None:
     assert "outlines" not in only and only["coverage"]  # the summary still needs the numbers
 
 
-def test_district_outlines_decode_inside_their_districts(embed_app) -> None:
-    districts = embed_app.extensions["locator"].regions.districts
+def test_district_outlines_decode_inside_their_districts(plan_app) -> None:
+    districts = plan_app.extensions["locator"].regions.districts
     beijing = districts[districts["province_adcode"] == "110000"]
     outlines = embedding.district_outlines(beijing, "wgs84")
     for d, geom in zip(outlines["districts"], beijing.geometry, strict=True):
@@ -401,7 +384,7 @@ def test_no_cookies_and_no_session(web) -> None:
 
 
 def test_embeds_carry_no_station_data_in_markup(tmp_path) -> None:
-    client = make_app(tmp_path, STATIONS_CSV).test_client()
+    client = make_plan_app(tmp_path, STATIONS_CSV).test_client()
     for url in ("/embed/stations", "/embed/coverage"):
         html = client.get(url).get_data(as_text=True)
         assert XSS_NAME not in html and "&lt;img" not in html and "b3" not in html
@@ -425,11 +408,9 @@ def test_finder_offers_the_embed_code(web) -> None:
 def big_client(tmp_path_factory):
     """An app serving 10,000 synthetic stations (9,980 in Beijing, 20 in Shaanxi)."""
     frame = generate_stations(DATA, n_beijing=9980, n_shaanxi=20)
-    root = tmp_path_factory.mktemp("big")
-    data = write_dataset(root / "data", frame.to_csv(index=False, float_format="%.6f"))
-    for folder in ("census", "places"):
-        (data / folder).symlink_to(DATA / folder)
-    app = create_app({"TESTING": True, "DATA_DIR": data, "STORE": root / "store.gpkg"})
+    app = make_plan_app(
+        tmp_path_factory.mktemp("big"), frame.to_csv(index=False, float_format="%.6f")
+    )
     assert len(app.extensions["locator"].table) == 10_000
     yield app.test_client()
     app.extensions[api_plans.EXTENSION].jobs.shutdown(wait=True)

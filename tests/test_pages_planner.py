@@ -13,22 +13,16 @@ import numpy as np
 import pytest
 
 from locator import api_plans, coords
-from tests.test_api_plans import make_app, poll
+from tests.conftest import make_plan_app
+from tests.test_api_plans import poll
 from tests.test_maps import TILE_AND_CREDIT_HOSTS, URL
 
 DONGDAN = (116.418, 39.913)  # station t1
 
 
 @pytest.fixture()
-def planner_app(tmp_path):
-    app = make_app(tmp_path)
-    yield app
-    app.extensions[api_plans.EXTENSION].jobs.shutdown(wait=True)
-
-
-@pytest.fixture()
-def client(planner_app):
-    return planner_app.test_client()
+def client(plan_app):
+    return plan_app.test_client()
 
 
 def decode_points(body: dict) -> dict[str, tuple[float, float]]:
@@ -62,9 +56,9 @@ def test_planner_page_references_no_external_urls(client) -> None:
 
 
 def test_tianditu_only_with_a_key(tmp_path) -> None:
-    without = make_app(tmp_path / "a").test_client().get("/planner").get_data(as_text=True)
+    without = make_plan_app(tmp_path / "a").test_client().get("/planner").get_data(as_text=True)
     assert 'value="tianditu"' not in without
-    keyed = make_app(tmp_path / "b", TIANDITU_KEY="k123").test_client()
+    keyed = make_plan_app(tmp_path / "b", TIANDITU_KEY="k123").test_client()
     assert 'value="tianditu"' in keyed.get("/planner").get_data(as_text=True)
     html = keyed.get("/planner?tiles=tianditu").get_data(as_text=True)
     assert "tianditu.gov.cn" in html and "tk=k123" in html
