@@ -36,13 +36,11 @@ def _lagrangian(model: Model, u: np.ndarray) -> tuple[float, np.ndarray]:
     return float((model.w - u).sum() + np.maximum(reduced[top], 0).sum()), top
 
 
-def _subgradient(model: Model, lower: float, deadline: float, u: np.ndarray | None = None) -> float:
+def _subgradient(model: Model, lower: float, deadline: float) -> float:
     """Minimise the Lagrangian bound by projected subgradient steps (Polyak step sizes)."""
     w = model.w
-    if u is None:
-        degree = np.maximum(np.diff(model.A_rows.indptr), 1)
-        u = w / degree
-    best, theta, stale = np.inf, 1.0, 0
+    u = w / np.maximum(np.diff(model.A_rows.indptr), 1)  # each row's weight shared by its sites
+    best, theta, stale = _lagrangian(model, w)[0], 1.0, 0  # u = w: the top-p column sums
     for _ in range(SUBGRADIENT_STEPS):
         value, top = _lagrangian(model, u)
         if value < best - TOLERANCE * max(value, 1):
