@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
-from locator import create_app
+from locator import api_plans, create_app
+from locator.errors import BadQuery
 from locator.regions import Regions, load_regions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,3 +69,19 @@ def plan_app(tmp_path):
     app = make_plan_app(tmp_path)
     yield app
     app.extensions["locator.plans"].jobs.shutdown(wait=True)
+
+
+@pytest.fixture()
+def gate(monkeypatch):
+    """run_plan replaced by one that reports progress and waits until released."""
+    release, started = threading.Event(), threading.Event()
+
+    def blocked(request, **kwargs):
+        kwargs["progress"]("optimising", 0.35)
+        started.set()
+        assert release.wait(10)
+        raise BadQuery("released")
+
+    monkeypatch.setattr(api_plans, "run_plan", blocked)
+    yield started, release
+    release.set()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 import time
 
 import numpy as np
@@ -14,7 +13,6 @@ import pytest
 
 from locator import api_plans
 from locator.demand import default_model
-from locator.errors import BadQuery
 from locator.geodesy import distance_m
 from tests.conftest import DATA, make_plan_app
 from tests.test_plans import DEMAND_CSV
@@ -25,22 +23,6 @@ BEIJING_CENSUS_2020 = 21_893_095
 @pytest.fixture()
 def api(plan_app):
     return plan_app.test_client()
-
-
-@pytest.fixture()
-def gate(monkeypatch):
-    """run_plan replaced by one that reports progress and waits until released."""
-    release, started = threading.Event(), threading.Event()
-
-    def blocked(request, **kwargs):
-        kwargs["progress"]("optimising", 0.35)
-        started.set()
-        assert release.wait(10)
-        raise BadQuery("released")
-
-    monkeypatch.setattr(api_plans, "run_plan", blocked)
-    yield started, release
-    release.set()
 
 
 def assert_error(response, status, fragment):

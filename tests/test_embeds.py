@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 
 import numpy as np
 import pytest
@@ -288,16 +287,8 @@ def test_plan_embed_shows_a_finished_plan(web) -> None:
     assert "Proposed new site" in html and "Existing station" in html
 
 
-def test_plan_embed_while_running_failed_and_missing(web, monkeypatch) -> None:
-    release, started = threading.Event(), threading.Event()
-
-    def blocked(request, **kwargs):
-        kwargs["progress"]("optimising", 0.35)
-        started.set()
-        assert release.wait(10)
-        raise BadQuery("released")
-
-    monkeypatch.setattr(api_plans, "run_plan", blocked)
+def test_plan_embed_while_running_failed_and_missing(web, gate) -> None:
+    started, release = gate
     job = post_tiny_plan(web).json
     assert started.wait(10)
     html = web.get(f"/embed/plan?plan={job['id']}&lang=en").get_data(as_text=True)

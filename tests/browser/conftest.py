@@ -58,14 +58,10 @@ PREPARE_LEAFLET = """
 """
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL (no trailing slash) of the app serving ``STATIONS_CSV``."""
-    root = tmp_path_factory.mktemp("browser")
-    data_dir = write_dataset(root / "data", STATIONS_CSV)
-    app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": root / "store.gpkg"})
+def serve(app: Any, name: str) -> Iterator[str]:
+    """Run a WSGI app on a free loopback port in a daemon thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -73,6 +69,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL (no trailing slash) of the app serving ``STATIONS_CSV``."""
+    root = tmp_path_factory.mktemp("browser")
+    data_dir = write_dataset(root / "data", STATIONS_CSV)
+    app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": root / "store.gpkg"})
+    yield from serve(app, "live-server")
 
 
 @pytest.fixture(scope="session")

@@ -11,16 +11,14 @@ address it does not know (a Playwright route) load scripts or frames from 127.0.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from playwright.sync_api import Frame, Page
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from locator import api_plans, create_app
+from tests.browser.conftest import serve
 from tests.browser.support import (
     ARTIFACTS,
     OSM_TILES,
@@ -65,19 +63,6 @@ class HostServer:
             return Response("not found", status=404)
         html = f"<!doctype html><html><head><title>host</title></head><body>{body}</body></html>"
         return Response(html, mimetype="text/html")
-
-
-def serve(app: Any, name: str) -> Iterator[str]:
-    """Run a WSGI app on a free loopback port in a daemon thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,14 @@ are aborted like every other external request.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
 from playwright.sync_api import Page
-from werkzeug.serving import make_server
 
 from locator import api_plans, coords, create_app
+from tests.browser.conftest import serve
 from tests.browser.support import ARTIFACTS, XSS_NAME, PageLog
 from tests.conftest import DATA, write_dataset
 
@@ -80,16 +79,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for folder in ("census", "places"):
         (data_dir / folder).symlink_to(DATA / folder)
     app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": root / "store.gpkg"})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="planner-server", daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield from serve(app, "planner-server")
     finally:
         app.extensions[api_plans.EXTENSION].jobs.shutdown(wait=True)
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def open_planner(page: Page, live_server: str, query: str = "tiles=none") -> None:
