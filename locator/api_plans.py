@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -286,29 +286,40 @@ def submit_plan() -> Any:
     folder = Path(tempfile.mkdtemp(prefix="locator-upload-"))
     try:
         plan_request = _plan_request(_options(), _saved_upload(folder))
-        cells = _populated_cells(plan_request)
-        if plan_request.new > cells:
-            raise BadQuery(
-                f"new={plan_request.new} is more than the {cells:,} populated demand cells "
-                f"of {plan_request.region}; there are not that many candidate sites."
-            )
-        st = state()
-        data_dir, index, regions = st.settings["DATA_DIR"], st.index, st.regions
-
-        def work(progress: Progress) -> Plan:
-            return run_plan(
-                plan_request, data_dir=data_dir, index=index, regions=regions, progress=progress
-            )
-
-        job_id = planning().jobs.submit(
-            plan_request, work, cleanup=lambda: shutil.rmtree(folder, ignore_errors=True)
-        )
+        job_id = queue_plan(plan_request, cleanup=lambda: shutil.rmtree(folder, ignore_errors=True))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     url = url_for("plans.plan_status", plan_id=job_id)
     body = {"id": job_id, "status": "queued", "url": url}
     return body, 202, {"Location": url}
+
+
+def queue_plan(plan_request: PlanRequest, cleanup: Callable[[], None] | None = None) -> str:
+    """Check that the plan can have enough sites, queue it and return its id."""
+    cells = _populated_cells(plan_request)
+    if plan_request.new > cells:
+        raise BadQuery(
+            f"new={plan_request.new} is more than the {cells:,} populated demand cells "
+            f"of {plan_request.region}; there are not that many candidate sites."
+        )
+    st = state()
+    data_dir, index, regions = st.settings["DATA_DIR"], st.index, st.regions
+
+    def work(progress: Progress) -> Plan:
+        return run_plan(
+            plan_request, data_dir=data_dir, index=index, regions=regions, progress=progress
+        )
+
+    return planning().jobs.submit(plan_request, work, cleanup=cleanup)
+
+
+def shared_plan(plan_request: PlanRequest) -> str:
+    """The id of the kept plan for exactly this request, queueing one if there is none.
+
+    Embeds use it, so every reader of a page asking for the same plan shares one job.
+    """
+    return planning().jobs.find(plan_request) or queue_plan(plan_request)
 
 
 def _time(seconds: float | None) -> str | None:

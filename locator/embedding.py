@@ -34,8 +34,9 @@ COMMON_FLAGS = ("lang", "dark", "static", "plain", "tiles", "layers", "center", 
 VIEW_FLAGS: dict[str, tuple[str, ...]] = {
     "stations": ("kind", "amenities"),
     "coverage": ("region", "kind", "amenities", "radius_m"),
-    "plan": ("plan",),
+    "plan": ("plan", "new", "region", "kind", "amenities", "radius_m"),
 }
+MAX_EMBED_NEW = 5_000  # sites an embed may ask to plan (one shared plan per parameter set)
 MAX_ZOOM = {"osm": 19, "amap": 18, "none": 19}
 TILE_SOURCES = {"osm": "https://tile.openstreetmap.org", "amap": "https://*.is.autonavi.com"}
 WIDTH_PX = 600  # of the iframe in the snippet; the map keeps a 3:2 aspect ratio
@@ -65,6 +66,7 @@ class Flags:
     region: str = "beijing"
     radius_m: float | None = None
     plan: str | None = None
+    new: int | None = None
 
 
 def _switch(name: str, value: str) -> bool:
@@ -115,11 +117,6 @@ def parse_flags(
     is a flag the view does not use.
     """
     view = _choice("view", view, VIEWS)
-    if "new" in args:
-        raise BadQuery(
-            "embeds do not start plans: start one with POST /api/v1/plans, "
-            "then embed /embed/plan?plan=<its id>."
-        )
     allowed = COMMON_FLAGS + VIEW_FLAGS[view]
     unknown = sorted(set(args) - set(allowed))
     if unknown:
@@ -135,8 +132,11 @@ def parse_flags(
     if region not in regions:
         raise BadQuery(f"region {region} is not loaded on this server (see LOCATOR_REGION).")
     plan = get("plan")
-    if view == "plan" and not plan:
-        raise BadQuery("plan=<id> is required: the id POST /api/v1/plans answered with.")
+    if view == "plan" and bool(plan) == bool(get("new")):
+        raise BadQuery(
+            "give either plan=<id> (the id POST /api/v1/plans answered with) or new=<number of "
+            "sites> with region, radius_m, kind and amenities to plan them."
+        )
     return Flags(
         view=view,
         lang=lang,
@@ -153,6 +153,7 @@ def parse_flags(
         region=region,
         radius_m=params.parse_positive("radius_m", get("radius_m"), max_radius_m.get(region, 0)),
         plan=_identifier("plan", plan) if plan else None,
+        new=params.parse_int("new", get("new"), 0, 1, MAX_EMBED_NEW) if get("new") else None,
     )
 
 

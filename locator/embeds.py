@@ -24,11 +24,11 @@ from flask_babel import gettext as _
 
 from locator import embedding, export, i18n, params, state
 from locator.api import error_response
-from locator.api_plans import MAX_RADIUS_M, planning
+from locator.api_plans import MAX_RADIUS_M, planning, shared_plan
 from locator.embedding import Flags
 from locator.errors import BadQuery, LocatorError, NotFound
 from locator.pages import current_lang, finder_text, select_locale
-from locator.plan import REGION_KIND
+from locator.plan import REGION_KIND, PlanRequest
 from locator.regions import PROVINCES
 from locator.stations import select
 
@@ -202,10 +202,24 @@ def embed(view: str) -> Any:
 
 
 def _plan(flags: Flags) -> Any:
-    """A finished plan's sites; a friendly page while it runs, when it failed or is gone."""
-    assert flags.plan is not None
+    """A finished plan's sites; a friendly page while it runs, when it failed or is gone.
+
+    With ``new`` instead of ``plan``, the plan for those parameters is looked up or queued
+    once, and every reader shares it.
+    """
+    plan_id = flags.plan
     try:
-        job = planning().jobs.get(flags.plan)
+        if plan_id is None:
+            plan_id = shared_plan(
+                PlanRequest(
+                    region=flags.region,
+                    new=flags.new or 1,
+                    radius_m=flags.radius_m,
+                    kind=flags.kind,
+                    amenities=flags.amenities,
+                )
+            )
+        job = planning().jobs.get(plan_id)
     except NotFound:
         message = _(
             "This plan is not available. Plans are kept in memory only until the server "

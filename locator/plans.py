@@ -96,6 +96,14 @@ class PlanJobs:
             future.add_done_callback(lambda _: cleanup())
         return job.id
 
+    def find(self, request: PlanRequest) -> str | None:
+        """The id of a queued, running or finished job for ``request``, if one is kept."""
+        with self._lock:
+            for job in self._jobs.values():
+                if job.request == request and job.status != "failed":
+                    return job.id
+        return None
+
     def get(self, job_id: str) -> JobStatus:
         """The job's current status; NotFound for unknown (or long-finished, dropped) ids."""
         with self._lock:

@@ -146,8 +146,9 @@ def test_parse_origins() -> None:
         ("/embed/coverage?region=tibet", "region must be one of beijing, shaanxi"),
         ("/embed/coverage?radius_m=6000", "radius_m must be a number between 0 and 5000"),
         ("/embed/coverage?radius_m=-1", "radius_m must be a number between"),
-        ("/embed/plan", "plan=<id> is required"),
-        ("/embed/plan?new=10&region=beijing", "embeds do not start plans"),
+        ("/embed/plan", "give either plan=<id>"),
+        ("/embed/plan?plan=abc&new=10", "give either plan=<id>"),
+        ("/embed/plan?new=0", "new must be between 1 and 5000"),
         ("/embed/plan?plan=<script>", "plan must be 1-64 letters"),
     ],
 )
@@ -428,3 +429,17 @@ def test_a_10000_station_embed_stays_under_500_kb(big_client, url) -> None:
     assert points > 250_000, "the points of all 10,000 stations are counted"
     assert sizes[url] < 20_000, "the page itself stays lean"
     assert total <= SIZE_BUDGET_BYTES, sizes
+
+
+def test_plan_embed_from_parameters_queues_one_shared_plan(web, gate) -> None:
+    started, release = gate
+    url = "/embed/plan?new=2&region=beijing&radius_m=1000&lang=en"
+    first = web.get(url)
+    assert first.status_code == 200 and "still being computed" in first.get_data(as_text=True)
+    assert started.wait(10)
+    again = web.get(url).get_data(as_text=True)  # a second reader shares the same job
+    jobs = web.application.extensions[api_plans.EXTENSION].jobs
+    assert len(jobs._jobs) == 1
+    (job_id,) = jobs._jobs
+    assert embed_config(again)["poll"] == f"/api/v1/plans/{job_id}"
+    release.set()
