@@ -19,17 +19,21 @@ from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
 from locator import i18n, params, render, state
-from locator.api_plans import parse_radius, parse_region, planning
+from locator.api_plans import parse_radius, parse_region, planning, shared_plan
+from locator.embedding import MAX_EMBED_NEW
 from locator.errors import BadQuery
 from locator.index import Filters
-from locator.plan import REGION_KIND
+from locator.plan import REGION_KIND, PlanRequest
 
 bp = Blueprint("map_images", __name__, url_prefix="/api/v1")
 
 EXTENSION = "locator.map_images"
 CACHED_IMAGES = 16
 COMMON = ("lang", "dark")
-VIEW_PARAMS = {"coverage": ("region", "kind", "amenities", "radius_m"), "plan": ("plan",)}
+VIEW_PARAMS = {
+    "coverage": ("region", "kind", "amenities", "radius_m"),
+    "plan": ("plan", "new", "region", "kind", "amenities", "radius_m"),
+}
 
 
 class ImageCache:
@@ -105,9 +109,25 @@ def _coverage(style: render.MapStyle) -> tuple[Hashable, Callable[[], render.Ren
 
 def _plan(style: render.MapStyle) -> tuple[Hashable, Callable[[], render.Rendered]]:
     """The cache key of the plan map asked for, and a function drawing it."""
-    plan_id = request.args.get("plan")
-    if not plan_id:
-        raise BadQuery("plan=<id> is required: the id POST /api/v1/plans answered with.")
+    args = request.args
+    plan_id = args.get("plan")
+    if bool(plan_id) == bool(args.get("new")):
+        raise BadQuery(
+            "give either plan=<id> (the id POST /api/v1/plans answered with) or new=<number of "
+            "sites> with region, radius_m, kind and amenities, as for the embeds."
+        )
+    if not plan_id:  # the plan for these parameters, shared with the embeds
+        region = parse_region(args.get("region"))
+        kind = params.parse_kind(args.get("kind"))
+        plan_id = shared_plan(
+            PlanRequest(
+                region=region,
+                new=params.parse_int("new", args.get("new"), 1, 1, MAX_EMBED_NEW),
+                radius_m=parse_radius(args.get("radius_m"), region, kind or REGION_KIND[region]),
+                kind=kind,
+                amenities=params.parse_amenities(args.get("amenities")),
+            )
+        )
     plan = planning().jobs.plan(plan_id)  # 404 unknown, 409 not done or failed
     modelled = plan.request.demand_path is None
     st, demand = state(), planning().demand
@@ -156,7 +176,10 @@ def map_image(view: str, fmt: str) -> Any:
            description: 'coverage view only; default 1000 (warm_heart) or 15000
              (driver_home); at most 5000 in beijing and 30000 in shaanxi'}
         - {name: plan, in: query, schema: {type: string},
-           description: 'plan view only, required: the id of a finished plan'}
+           description: 'plan view: the id of a finished plan (or give new instead)'}
+        - {name: new, in: query, schema: {type: integer, minimum: 1, maximum: 5000},
+           description: 'plan view: plan this many sites with region, radius_m, kind and
+             amenities (one shared job per parameter set, as for the embeds; 409 until done)'}
       responses:
         200: {description: 'the image (image/png or image/svg+xml)'}
         400: {description: 'bad or missing parameter, or one the view does not use',

@@ -11,6 +11,7 @@ cannot build a coverage matrix too large for the server.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -319,6 +320,9 @@ def shared_plan(plan_request: PlanRequest) -> str:
 
     Embeds use it, so every reader of a page asking for the same plan shares one job.
     """
+    plan_request = dataclasses.replace(
+        plan_request, radius_m=plan_request.radius, kind=plan_request.station_kind
+    )  # defaults spelt out, so that equal plans compare equal
     return planning().jobs.find(plan_request) or queue_plan(plan_request)
 
 

@@ -66,9 +66,11 @@ def test_dark_changes_the_background(api):
         ("coverage.png?radius_m=9000", "between 0 and 5000"),
         ("coverage.png?plan=abc", "unknown parameter plan for the coverage map"),
         ("coverage.png?zoom=3", "unknown parameter zoom"),
-        ("plan.png", "plan=<id> is required"),
-        ("plan.svg?plan=", "plan=<id> is required"),
-        ("plan.png?plan=abc&region=beijing", "unknown parameter region for the plan map"),
+        ("plan.png", "give either plan=<id>"),
+        ("plan.svg?plan=", "give either plan=<id>"),
+        ("plan.png?plan=abc&new=2", "give either plan=<id>"),
+        ("plan.png?new=0", "new must be between 1 and 5000"),
+        ("plan.png?plan=abc&colour=red", "unknown parameter colour for the plan map"),
     ],
 )
 def test_bad_parameters(api, url, fragment):
@@ -131,3 +133,13 @@ def test_openapi_documents_the_map_images(api):
     assert set(operation["responses"]) == {"200", "400", "404", "409"}
     names = {p["name"] for p in operation["parameters"]}
     assert {"lang", "dark", "region", "kind", "amenities", "radius_m", "plan"} <= names
+
+
+def test_plan_map_from_parameters_shares_the_embeds_plan(api, plan_app, gate) -> None:
+    started, release = gate
+    first = api.get("/api/v1/maps/plan.png?new=2&region=beijing")
+    assert first.status_code == 409  # queued: the image comes once the plan is done
+    assert started.wait(10)
+    api.get("/embed/plan?new=2&region=beijing")  # the embed with the same parameters
+    assert len(plan_app.extensions[api_plans.EXTENSION].jobs._jobs) == 1
+    release.set()
