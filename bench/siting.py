@@ -2,7 +2,11 @@
 
 Run from the project root::
 
-    .venv/bin/python bench/siting.py [--only spopt|beijing|hard] [--no-record]
+    .venv/bin/python bench/siting.py [--only spopt|beijing|hard] [--repeat 3]
+        [--spopt-repeat 3 1] [--spopt-time-limit 300] [--exact] [--no-record]
+
+A full run takes about 16 minutes on 2 cores, most of it spopt's model build and solve
+(about 20 minutes with ``--exact``).
 
 1. spopt: ``locator.siting.maximal_coverage`` against ``spopt.locate.MCLP`` on two
    seeded clustered instances (5,000 demand x 1,250 candidates, p=25; 10,000 x 2,500,
