@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, request
 
-from locator import coords, params, schema, state, travel
+from locator import coords, params, schema, serialise, state
 from locator.errors import BadQuery
 from locator.index import Filters, along_route
 from locator.route import parse_route
@@ -69,40 +69,16 @@ def nearest() -> Any:
         400: {description: 'bad parameter (NaN, out of range, k=0, k>100, unknown amenity, ...)',
               content: {application/json: {schema: Error}}}
     """
-    args = request.args
+    args = request.args.to_dict()  # a plain dict: a missing key costs no exception
     lon, lat = params.parse_point(args.get("lon"), args.get("lat"), args.get("crs"))
     k = params.parse_int("k", args.get("k"), 5, 1, MAX_K)
     radius_m = params.parse_positive("radius_m", args.get("radius_m"), MAX_RADIUS_M)
     filters = parse_filters(args)
     st = state()
     found = st.index.nearest(lon, lat, k, filters, radius_m=radius_m)
-    origin_bd = tuple(float(v) for v in coords.wgs84_to_bd09(lon, lat))
-    out = []
-    for hit in found.hits:
-        feature = st.writer.feature(hit.row)
-        feature["properties"].update(
-            distance_m=round(hit.distance_m, 1),
-            bearing_deg=round(hit.bearing_deg, 1),
-            open_now=hit.open_now,
-            estimates={**travel.estimates(hit.distance_m), "note": travel.NOTE},
-            links=st.writer.links(hit.row, origin_bd),  # type: ignore[arg-type]
-        )
-        out.append(feature)
-    return {
-        "type": "FeatureCollection",
-        "numberMatched": found.number_matched,
-        "numberReturned": len(out),
-        "query": {
-            "lon": lon,
-            "lat": lat,
-            "k": k,
-            "radius_m": radius_m,
-            "evaluated_at": found.evaluated_at.isoformat(timespec="minutes"),
-            "timezone": "Asia/Shanghai",
-        },
-        "dataset": st.dataset,
-        "features": out,
-    }
+    query = {"lon": lon, "lat": lat, "k": k, "radius_m": radius_m}
+    text = serialise.nearest_json(st.writer, found, query, st.dataset)
+    return Response(text, mimetype="application/json")
 
 
 def _points_from_request() -> tuple[np.ndarray, np.ndarray, list[str] | None, dict[str, Any]]:
@@ -271,18 +247,23 @@ def along() -> Any:
     limit = params.parse_int("limit", _text(body.get("limit")), 100, 1, 1000)
     st = state()
     found = along_route(st.index, points, float(corridor_m or 0), limit, parse_filters(body))
-    out = st.writer.features(found.rows)
-    for i, feature in enumerate(out):
-        props = feature["properties"]
-        props["along_m"] = round(float(found.along_m[i]), 1)
-        props["offset_m"] = round(float(found.offset_m[i]), 1)
-        props["open_now"] = found.open_now[i]
-        props["links"] = st.writer.links(int(found.rows[i]))
-    return {
-        "type": "FeatureCollection",
+    features = [
+        st.writer.feature_json(
+            int(row),
+            serialise.dumps(
+                {
+                    "along_m": round(float(found.along_m[i]), 1),
+                    "offset_m": round(float(found.offset_m[i]), 1),
+                    "open_now": found.open_now[i],
+                }
+            )[1:-1],
+        )
+        for i, row in enumerate(found.rows)
+    ]
+    members = {
         "numberMatched": found.number_matched,
-        "numberReturned": len(out),
+        "numberReturned": len(features),
         "route_length_m": round(found.route_length_m, 1),
         "dataset": st.dataset,
-        "features": out,
     }
+    return Response(serialise.collection_json(members, features), mimetype="application/json")

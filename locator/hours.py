@@ -40,11 +40,13 @@ class Hours:
 
     def states_at(self, when: dt.datetime | None, rows: np.ndarray | None = None) -> np.ndarray:
         """OPEN, CLOSED or UNKNOWN (int8) for ``rows`` (all rows if None) at ``when``."""
-        t = local_time(when)
-        per_expression = np.array(
-            [UNKNOWN if oh is None else _STATES[str(oh.state(t)[0])] for oh in self._parsed]
-            + [UNKNOWN],
-            dtype=np.int8,
-        )
+        per_expression = np.array(self.expression_states(when), dtype=np.int8)
         codes = self.codes if rows is None else self.codes[rows]
         return per_expression[codes]
+
+    def expression_states(self, when: dt.datetime | None) -> list[int]:
+        """The state of each distinct expression at ``when``, indexed by :attr:`codes`."""
+        t = local_time(when)
+        return [UNKNOWN if oh is None else _STATES[str(oh.state(t)[0])] for oh in self._parsed] + [
+            UNKNOWN
+        ]

@@ -8,8 +8,10 @@ time asked, so they are checked on the candidates only, widening the search
 until enough open (or unknown) stations are found.
 
 Candidates come from a KD-tree over earth-centred coordinates, whose chord
-distance never exceeds the geodesic; they are ranked by
-:func:`locator.geodesy.distance_m`. The search stops once the k-th best
+distance never exceeds the geodesic. One query ranks its few candidates by the
+exact geodesic (pyproj, which also gives the bearings); the batch search ranks
+millions with the vectorised :func:`locator.geodesy.reduced_distance_m`. The
+search stops once the k-th best
 distance is no longer than the chord to the farthest candidate examined, so
 no unexamined station can be nearer.
 """
@@ -25,10 +27,11 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from locator import amenities, coords, hours, route
-from locator.geodesy import distance_m, ecef_m, reduced_distance_m, reduced_latitude
+from locator.geodesy import ecef_m, ecef_point_m, reduced_distance_m, reduced_latitude
 from locator.stations import StationTable
 
 MAX_CACHED_SUBSETS = 256
+_Measured = tuple[float, int, float, int]  # distance_m, row, bearing_deg, open state
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class StationIndex:
         self.xyz = ecef_m(self.lon, self.lat)
         self._lam, self._beta = np.radians(self.lon), reduced_latitude(self.lat)
         self.hours = hours.Hours(table.frame["opening_hours"])
+        # Plain lists for the per-candidate loop of one query (see _measure).
+        self._lon_list, self._lat_list = self.lon.tolist(), self.lat.tolist()
+        self._hours_code = self.hours.codes.tolist()
         self._kind = table.frame["kind"].to_numpy()
         self._with = {  # per amenity: rows with "yes", and rows with "yes" or "unknown"
             (key, unknown): np.flatnonzero((col == 1) | (unknown & (col == -1)))
@@ -136,68 +142,67 @@ class StationIndex:
         sub = self.subset(filters)
         if len(sub.rows) == 0:
             return Nearest((), 0, at)
-        point = ecef_m(lon, lat)[0]
+        point = ecef_point_m(lon, lat)
+        states = self.hours.expression_states(at)
+        drop_closed = filters.open_at is not None
         if radius_m is None:
-            rows, dist, matched = self._k_nearest(sub, point, lon, lat, k, filters, at)
+            hits, matched = self._k_nearest(sub, point, lon, lat, k, at, states, drop_closed)
         else:
-            rows, dist, matched = self._within(sub, point, lon, lat, radius_m, filters, at)
-            rows, dist = rows[:k], dist[:k]
-        bearing = coords.geodesic_bearing_deg(
-            np.full(len(rows), lon), np.full(len(rows), lat), self.lon[rows], self.lat[rows]
-        )
-        state = self.hours.states_at(at, rows)
-        hits = tuple(
-            Hit(int(r), float(d), float(b), hours.STATE_NAMES[int(s)])
-            for r, d, b, s in zip(rows, dist, bearing, state, strict=True)
-        )
-        return Nearest(hits, matched, at)
-
-    def _open_ok(self, rows: np.ndarray, filters: Filters, at: dt.datetime) -> np.ndarray:
-        if filters.open_at is None:
-            return np.ones(len(rows), dtype=bool)
-        return self.hours.states_at(at, rows) != hours.CLOSED
+            rows = sub.rows[sub.tree.query_ball_point(point, r=radius_m)].tolist()
+            hits = [
+                h for h in self._measure(lon, lat, rows, states, drop_closed) if h[0] <= radius_m
+            ]
+            matched = len(hits)
+        found = tuple(Hit(r, d, b, hours.STATE_NAMES[s]) for d, r, b, s in hits[:k])
+        return Nearest(found, matched, at)
 
     def _k_nearest(
         self,
         sub: Subset,
-        point: np.ndarray,
+        point: tuple[float, float, float],
         lon: float,
         lat: float,
         k: int,
-        filters: Filters,
         at: dt.datetime,
-    ) -> tuple[np.ndarray, np.ndarray, int]:
+        states: list[int],
+        drop_closed: bool,
+    ) -> tuple[list[_Measured], int]:
         n = len(sub.rows)
-        matched = n if filters.open_at is None else int(self._open_ok(sub.rows, filters, at).sum())
+        matched = n
+        if drop_closed:
+            open_or_unknown = self.hours.states_at(at, sub.rows) != hours.CLOSED
+            matched = int(np.count_nonzero(open_or_unknown))
         want = min(k, matched)
         kq = min(n, k + 4)
         while True:
             chord, idx = sub.tree.query(point, k=kq)
-            chord, idx = np.atleast_1d(chord), np.atleast_1d(idx)
-            rows = sub.rows[idx]
-            rows = rows[self._open_ok(rows, filters, at)]
-            dist = distance_m(lon, lat, self.lon[rows], self.lat[rows])
-            order = np.argsort(dist, kind="stable")[:want]
-            if kq == n or (len(order) == want and (want == 0 or dist[order[-1]] <= chord[-1])):
-                return rows[order], dist[order], matched
+            rows = np.atleast_1d(sub.rows[idx]).tolist()
+            hits = self._measure(lon, lat, rows, states, drop_closed)[:want]
+            farthest_m = float(np.atleast_1d(chord)[-1])
+            if kq == n or (len(hits) == want and (want == 0 or hits[-1][0] <= farthest_m)):
+                return hits, matched
             kq = min(n, kq * 4)
 
-    def _within(
-        self,
-        sub: Subset,
-        point: np.ndarray,
-        lon: float,
-        lat: float,
-        radius_m: float,
-        filters: Filters,
-        at: dt.datetime,
-    ) -> tuple[np.ndarray, np.ndarray, int]:
-        rows = sub.rows[np.asarray(sub.tree.query_ball_point(point, r=radius_m), dtype=np.int64)]
-        dist = distance_m(lon, lat, self.lon[rows], self.lat[rows])
-        keep = (dist <= radius_m) & self._open_ok(rows, filters, at)
-        rows, dist = rows[keep], dist[keep]
-        order = np.argsort(dist, kind="stable")
-        return rows[order], dist[order], len(rows)
+    def _measure(
+        self, lon: float, lat: float, rows: list[int], states: list[int], drop_closed: bool
+    ) -> list[_Measured]:
+        """(distance_m, row, bearing_deg, open state) of each candidate, nearest first, by
+        the exact geodesic; closed stations are left out when ``drop_closed``.
+
+        One query measures a handful of candidates, for which plain Python with pyproj's
+        scalar call is faster than numpy's per-call overhead."""
+        out = []
+        for row in rows:
+            state = states[self._hours_code[row]]
+            if drop_closed and state == hours.CLOSED:
+                continue
+            az_deg, _, d_m = coords.WGS84_GEOD.inv(
+                lon, lat, self._lon_list[row], self._lat_list[row]
+            )
+            bearing = az_deg % 360.0
+            out.append((d_m, row, 0.0 if bearing >= 360.0 else bearing, state))
+        out.sort()
+        return out
 
     def nearest_many(
         self, lon: np.ndarray, lat: np.ndarray, k: int = 1, filters: Filters = Filters()

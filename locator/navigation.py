@@ -48,27 +48,32 @@ def links(
 ) -> dict[str, str]:
     """Navigation URLs to the WGS84 point (lon, lat); ``origin`` is (lon, lat) WGS84 if known."""
     g_lon, g_lat = (float(v) for v in coords.wgs84_to_gcj02(lon, lat))
-    b_lon, b_lat = (float(v) for v in coords.wgs84_to_bd09(lon, lat))
-    bd_origin = None
-    if origin is not None:
-        o_lon, o_lat = coords.wgs84_to_bd09(*origin)
-        bd_origin = (float(o_lon), float(o_lat))
-    destination = baidu_destination(b_lon, b_lat, name, kind)
-    return {
-        **fixed_links(lon, lat, g_lon, g_lat, name, kind),
-        "baidu": baidu_link(destination, bd_origin),
-    }
+    b_lon, b_lat = coords.wgs84_to_bd09_point(lon, lat)
+    fixed, destination = station_links(lon, lat, g_lon, g_lat, b_lon, b_lat, name, kind)
+    bd_origin = None if origin is None else coords.wgs84_to_bd09_point(*origin)
+    return {**fixed, "baidu": BAIDU + baidu_origin(bd_origin) + destination}
 
 
-def fixed_links(
-    lon: float, lat: float, g_lon: float, g_lat: float, name: str, kind: str
-) -> dict[str, str]:
-    """The links that do not depend on where the user is (all but Baidu's), given the
-    station in WGS84 (lon, lat) and GCJ-02 (g_lon, g_lat). Callers may cache them."""
+def station_links(
+    lon: float,
+    lat: float,
+    g_lon: float,
+    g_lat: float,
+    b_lon: float,
+    b_lat: float,
+    name: str,
+    kind: str,
+) -> tuple[dict[str, str], str]:
+    """The parts of the links that depend only on the station, given in WGS84 (lon, lat),
+    GCJ-02 (g_lon, g_lat) and BD-09 (b_lon, b_lat); callers may cache them.
+
+    Returns the links that do not depend on the user (all but Baidu's) and Baidu's
+    destination: its link is ``BAIDU + baidu_origin(user) + destination``.
+    """
     mode = _MODES.get(kind, _MODES["warm_heart"])
     q = quote(name, safe="")
     wgs = f"{_fmt(lat)}%2C{_fmt(lon)}"
-    return {
+    fixed = {
         "amap": f"https://uri.amap.com/navigation?to={_fmt(g_lon)}%2C{_fmt(g_lat)}%2C{q}"
         f"&mode={mode['amap']}&coordinate=gaode&callnative=1&src={SRC}",
         "tencent": f"https://apis.map.qq.com/uri/v1/routeplan?type={mode['tencent']}&to={q}"
@@ -77,25 +82,19 @@ def fixed_links(
         "google": f"https://www.google.com/maps/dir/?api=1&destination={wgs}"
         f"&travelmode={mode['google']}",
     }
+    destination = (
+        f"destination=latlng:{_fmt(b_lat)},{_fmt(b_lon)}|name:{q}"
+        f"&coord_type=bd09ll&mode={mode['baidu']}&output=html&src={SRC}"
+    )
+    return fixed, destination
 
 
 BAIDU = "https://api.map.baidu.com/direction?"
 _HERE = quote("我的位置")
 
 
-def baidu_destination(b_lon: float, b_lat: float, name: str, kind: str) -> str:
-    """The query-point-independent part of Baidu's link to the BD-09 point (cacheable)."""
-    mode = _MODES.get(kind, _MODES["warm_heart"])["baidu"]
-    return (
-        f"destination=latlng:{_fmt(b_lat)},{_fmt(b_lon)}|name:{quote(name, safe='')}"
-        f"&coord_type=bd09ll&mode={mode}&output=html&src={SRC}"
-    )
-
-
-def baidu_link(destination: str, origin_bd: tuple[float, float] | None) -> str:
-    """Baidu's link from :func:`baidu_destination`; ``origin_bd`` is the user's BD-09 (lon, lat)."""
+def baidu_origin(origin_bd: tuple[float, float] | None) -> str:
+    """The part of Baidu's link that names the user's BD-09 (lon, lat); "" when unknown."""
     if origin_bd is None:
-        return BAIDU + destination
-    return (
-        f"{BAIDU}origin=latlng:{_fmt(origin_bd[1])},{_fmt(origin_bd[0])}|name:{_HERE}&{destination}"
-    )
+        return ""
+    return f"origin=latlng:{_fmt(origin_bd[1])},{_fmt(origin_bd[0])}|name:{_HERE}&"

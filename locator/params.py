@@ -104,6 +104,8 @@ def parse_point(lon: str | None, lat: str | None, crs: str | None) -> tuple[floa
         raise BadQuery(f"crs must be one of {', '.join(POINT_DATUMS)}, got {crs!r}.")
     x = parse_float("lon", lon, -180, 180)
     y = parse_float("lat", lat, -90, 90)
+    if datum == "wgs84":
+        return x, y
     out = coords.to_wgs84(x, y, datum)
     return float(out[0]), float(out[1])
 

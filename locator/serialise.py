@@ -8,16 +8,20 @@ Coordinates are GeoJSON ``[lon, lat]`` (RFC 7946).
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 import numpy as np
 
-from locator import amenities, coords, navigation, schema
+from locator import amenities, coords, navigation, schema, travel
+from locator.index import Hit, Nearest
 from locator.stations import StationTable
 
 PROPERTIES: tuple[str, ...] = (*(f for f in schema.FIELDS if f not in ("lon", "lat")), "amenities")
 MAX_CACHED = 50_000
+
+dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 
 
 class FeatureWriter:
@@ -26,10 +30,14 @@ class FeatureWriter:
     def __init__(self, table: StationTable) -> None:
         frame = table.frame
         self._columns = {c: frame[c].tolist() for c in (*schema.FIELDS, *amenities.KEYS)}
-        self.gcj = coords.wgs84_to_gcj02(frame["lon"].to_numpy(), frame["lat"].to_numpy())
-        self.bd = coords.wgs84_to_bd09(frame["lon"].to_numpy(), frame["lat"].to_numpy())
+        lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
+        shifted = (*coords.wgs84_to_gcj02(lon, lat), *coords.wgs84_to_bd09(lon, lat))
+        # (GCJ-02 lon, lat, BD-09 lon, lat) per row, for the navigation links
+        self._shifted: list[tuple[float, float, float, float]] = list(
+            zip(*(a.tolist() for a in shifted), strict=True)
+        )
         self._props: dict[int, dict[str, Any]] = {}
-        self._links: dict[int, dict[str, str]] = {}
+        self._text: dict[int, tuple[bytes, str]] = {}
         self._lock = threading.Lock()
 
     def properties(self, row: int) -> dict[str, Any]:
@@ -62,23 +70,83 @@ class FeatureWriter:
     ) -> list[dict[str, Any]]:
         return [self.feature(int(r), fields) for r in rows]
 
-    def links(self, row: int, origin_bd: tuple[float, float] | None = None) -> dict[str, str]:
-        """Navigation links to the station; ``origin_bd`` is the user's BD-09 (lon, lat)."""
-        fixed = self._links.get(row)
-        c = self._columns
-        if fixed is None:
-            lon, lat, name, kind = c["lon"][row], c["lat"][row], c["name"][row], c["kind"][row]
-            fixed = navigation.fixed_links(
-                lon, lat, float(self.gcj[0][row]), float(self.gcj[1][row]), name, kind
+    def feature_json(self, row: int, members: str, baidu_origin: str = "") -> bytes:
+        """The Feature as UTF-8 JSON, with its navigation links and more properties.
+
+        ``members`` are the extra properties as JSON object members (no braces);
+        ``baidu_origin`` is :func:`locator.navigation.baidu_origin` of the user, if known.
+        The text that never changes is encoded once per station.
+        """
+        head, tail = self._encoded(row)
+        return head + f"{baidu_origin}{tail},{members}}}}}".encode()
+
+    def _encoded(self, row: int) -> tuple[bytes, str]:
+        """The station's Feature JSON cut where Baidu's link takes the user's origin.
+
+        ``head`` (UTF-8) ends inside the Baidu URL, after its ``?``; ``tail`` is the rest
+        of that URL (ASCII, as URLs are) and closes the links object, leaving the
+        properties open for more members.
+        """
+        found = self._text.get(row)
+        if found is None:
+            c = self._columns
+            fixed, destination = navigation.station_links(
+                c["lon"][row],
+                c["lat"][row],
+                *self._shifted[row],
+                c["name"][row],
+                c["kind"][row],
             )
-            fixed["baidu"] = navigation.baidu_destination(
-                float(self.bd[0][row]), float(self.bd[1][row]), name, kind
-            )
+            feature = dumps(self.feature(row))[:-2]  # open: without the closing "}}"
+            head = f'{feature},"links":{dumps(fixed)[:-1]},"baidu":"{navigation.BAIDU}'
+            found = head.encode(), f"{dumps(destination)[1:]}}}"
             with self._lock:
-                if len(self._links) >= MAX_CACHED:
-                    self._links.clear()
-                self._links[row] = fixed
-        return {**fixed, "baidu": navigation.baidu_link(fixed["baidu"], origin_bd)}
+                if len(self._text) >= MAX_CACHED:
+                    self._text.clear()
+                self._text[row] = found
+        return found
+
+
+def nearest_json(
+    writer: FeatureWriter, found: Nearest, query: dict[str, Any], dataset: dict[str, Any]
+) -> bytes:
+    """The nearest-station FeatureCollection as UTF-8 JSON: each hit with its distance,
+    bearing, open state, travel estimates and navigation links from the query point."""
+    origin = navigation.baidu_origin(coords.wgs84_to_bd09_point(query["lon"], query["lat"]))
+    features = [writer.feature_json(hit.row, _hit_members(hit), origin) for hit in found.hits]
+    members = {
+        "numberMatched": found.number_matched,
+        "numberReturned": len(features),
+        "query": {
+            **query,
+            "evaluated_at": found.evaluated_at.isoformat(timespec="minutes"),
+            "timezone": "Asia/Shanghai",
+        },
+        "dataset": dataset,
+    }
+    return collection_json(members, features)
+
+
+_NOTE = dumps(travel.NOTE)
+
+
+def _hit_members(hit: Hit) -> str:
+    """A hit's distance, bearing, open state and travel estimates, as JSON members."""
+    modes = "".join(
+        f'"{mode.name}":{{"route_m":{route_m},"minutes":{minutes}}},'
+        for mode in travel.MODES
+        for route_m, minutes in [travel.estimate(hit.distance_m, mode)]
+    )
+    return (
+        f'"distance_m":{round(hit.distance_m, 1)},"bearing_deg":{round(hit.bearing_deg, 1)},'
+        f'"open_now":"{hit.open_now}","estimates":{{{modes}"note":{_NOTE}}}'
+    )
+
+
+def collection_json(members: dict[str, Any], features: list[bytes]) -> bytes:
+    """A FeatureCollection as UTF-8 JSON from its other members and encoded features."""
+    head = f'{{"type":"FeatureCollection",{dumps(members)[1:-1]},"features":['
+    return b"".join((head.encode(), b",".join(features), b"]}"))
 
 
 COMPACT_SCALE = 100_000  # coordinates in 1e-5 degrees (about 1 m)

@@ -145,7 +145,8 @@ def test_batch_matches_single_queries():
     for i in range(300):
         single = index.nearest(lon[i], lat[i], 3)
         assert rows[i].tolist() == [h.row for h in single.hits]
-        assert dist[i] == pytest.approx([h.distance_m for h in single.hits])
+        # single queries measure exact geodesics, the batch Andoyer-Lambert (1.4e-6 of them)
+        assert dist[i] == pytest.approx([h.distance_m for h in single.hits], rel=2e-6)
 
 
 def test_batch_pads_when_fewer_stations_match(index):
