@@ -166,6 +166,7 @@ class ServerRun:
     cpu_s: dict[str, float]  # server CPU seconds per request (both workers), by route
     connections: int  # TCP connections the client opened (1 when keep-alive held)
     runs: int
+    first_pass_s: dict[str, float]  # median of the warm-up: first request to each path
 
 
 def get(conn: http.client.HTTPConnection, path: str) -> tuple[float, bytes, bool]:
@@ -207,15 +208,17 @@ def cpu_s(pids: list[int]) -> float:
 
 def drive(
     port: int, master: int, rts: list[Route], args: argparse.Namespace
-) -> tuple[dict[str, list[list[float]]], dict[str, float], int]:
+) -> tuple[dict[str, list[list[float]]], dict[str, float], int, dict[str, float]]:
     """Per route, per run, the latency of each request; server CPU seconds per route
-    (both workers, summed over the blocks of that route); and connections opened."""
+    (both workers, summed over the blocks of that route); connections opened; and per
+    route the median latency of the warm-up, a first pass over its paths."""
     requests, block = args.requests, args.block
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     check_bodies(conn, rts)
-    for route in rts:  # warm-up, untimed
-        for i in range(min(50, requests)):
-            get(conn, route.paths[i % len(route.paths)])
+    first: dict[str, float] = {}
+    for route in rts:  # warm-up: the first request to each path, timed but kept apart
+        paths = route.paths if len(route.paths) > 1 else route.paths * min(50, requests)
+        first[route.name] = statistics.median(get(conn, p)[0] for p in paths)
     pids = worker_pids(master)
     out: dict[str, list[list[float]]] = {r.name: [] for r in rts}
     cpu: dict[str, float] = dict.fromkeys(out, 0.0)
@@ -240,7 +243,7 @@ def drive(
         for name, values in per.items():
             out[name].append(values)
     conn.close()
-    return out, cpu, opened
+    return out, cpu, opened, first
 
 
 def bench_server(
@@ -250,7 +253,7 @@ def bench_server(
     proc = start_gunicorn(port, worker_class, env)
     try:
         wait_ready(proc, port)
-        raw, cpu, opened = drive(port, proc.pid, rts, args)
+        raw, cpu, opened, first = drive(port, proc.pid, rts, args)
     finally:
         stop(proc)
     lat = {
@@ -261,7 +264,7 @@ def bench_server(
     }
     runs = len(next(iter(raw.values())))
     cpu_per = {name: cpu[name] / max(1, runs * args.requests) for name in raw}
-    return ServerRun(worker_class, lat, cpu_per, opened, runs)
+    return ServerRun(worker_class, lat, cpu_per, opened, runs, first)
 
 
 # --- in-process profile ------------------------------------------------------------------
@@ -270,11 +273,11 @@ PARTS = {
     "parse": "argument parsing: `params.parse_point`, `parse_int`, `parse_positive`, "
     "`parse_filters`",
     "nearest": "`index.nearest(lon, lat, 5, filters)`",
-    "origin": "`coords.wgs84_to_bd09(lon, lat)` of the query point",
-    "feature": "5 × `writer.feature(row)`: cached properties, copied",
-    "estimates": "5 × `travel.estimates(distance_m)`",
-    "links": "5 × `writer.links(row, origin_bd)`: cached fixed links + Baidu's",
-    "json": "`app.json.response`: JSON encoding of the body",
+    "origin": "`coords.wgs84_to_bd09_point(lon, lat)` of the query point, for Baidu's link",
+    "members": "5 × `serialise._hit_members(hit)`: distance, bearing, open state and "
+    "estimates as JSON text",
+    "features": "5 × `writer.feature_json(row, …)`: the station's cached UTF-8 JSON + the above",
+    "collection": "`writer.collection_json(…)`: the FeatureCollection around them",
 }
 
 
@@ -284,7 +287,7 @@ def part_timers(app: Flask) -> Iterator[dict[str, float]]:
     process only, what the route calls; yields CPU seconds (this thread) per part.
     Only the outermost wrapped call is counted, so no time is counted twice."""
     import locator.api_search as route
-    from locator import coords, params, travel
+    from locator import coords, params, serialise
 
     st = app.extensions["locator"]
     spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
@@ -308,15 +311,14 @@ def part_timers(app: Flask) -> Iterator[dict[str, float]]:
         (params, "parse_int", "parse"),
         (params, "parse_positive", "parse"),
         (route, "parse_filters", "parse"),
-        (coords, "wgs84_to_bd09", "origin"),
-        (travel, "estimates", "estimates"),
+        (coords, "wgs84_to_bd09_point", "origin"),
+        (serialise, "_hit_members", "members"),
     ]
     originals = [(obj, attr, getattr(obj, attr)) for obj, attr, _ in modules]
     instances = [
         (st.index, "nearest", "nearest"),
-        (st.writer, "feature", "feature"),
-        (st.writer, "links", "links"),
-        (app.json, "response", "json"),
+        (st.writer, "feature_json", "features"),
+        (st.writer, "collection_json", "collection"),
     ]
     try:
         for obj, attr, part in modules + instances:
@@ -335,7 +337,7 @@ def breakdown(n: int, seed: int) -> tuple[list[list[str]], str]:
     app = create_bench_app()
     client = app.test_client()
     paths = routes(n, seed)[2].paths
-    for p in paths[:50]:
+    for p in paths:  # one untimed pass: the stations' JSON is cached, as in a running server
         client.get(p)
         client.get(NOOP_PATH)
     wall: dict[str, list[float]] = {"nearest": [], "noop": []}
@@ -397,6 +399,7 @@ def server_table(run: ServerRun, rts: list[Route], requests: int) -> tuple[str, 
         "run by run: median (min–max) of ratios",
         "ratio of p95 vs no-op",
         "server CPU ms / request (ratio vs no-op)",
+        "first pass (warm-up) median ms",
     ]
     rows, goals = [], []
     base_cpu = run.cpu_s[rts[0].name]
@@ -413,6 +416,7 @@ def server_table(run: ServerRun, rts: list[Route], requests: int) -> tuple[str, 
                 _paired(lat, base),
                 f"{lat.p95_ms() / base.p95_ms():.2f}×",
                 f"{cpu * 1e3:.2f} ({cpu / base_cpu:.1f}×)" if base_cpu else f"{cpu * 1e3:.2f}",
+                f"{run.first_pass_s[route.name] * 1e3:.2f}",
             ]
         )
         if route.name.startswith("`/api/v1/nearest"):
@@ -452,8 +456,11 @@ Command: `{cmd}`.
   synthetic stations (`LOCATOR_STORE` set to a path that does not exist).
 * Client: this process, one `http.client.HTTPConnection`, one request at a time, time from
   sending the request to reading the whole body. Per run, {args.requests:,} requests to each
-  route, interleaved in blocks of {args.block} whose order rotates; one untimed warm-up of
-  50 per route first. Nearest queries are seeded random points in lon
+  route, interleaved in blocks of {args.block} whose order rotates, after a warm-up: one
+  pass over each route's points (50 requests for the fixed routes), timed apart and shown
+  in the last column. The warm-up is the only time a worker meets most stations for the
+  first time, when `serialise.FeatureWriter` encodes and caches their JSON; a running
+  server has met them already. Nearest queries are seeded random points in lon
   {BEIJING[0]}–{BEIJING[2]}, lat {BEIJING[1]}–{BEIJING[3]}. gunicorn's `sync` worker closes the
   connection after every response, so there the client reconnects for each request (both
   routes alike); `gthread` keeps the connection alive.
@@ -468,8 +475,9 @@ Command: `{cmd}`.
 
 Each part is timed inside real requests: the calls the route makes are wrapped with CPU
 timers, in the benchmark process only, and only the outermost wrapped call is counted (the
-22 wrapped calls of a request add two `thread_time` calls each, roughly 1 µs a call).
-Nearest and no-op requests alternate, after 50 untimed of each. Times are CPU time of the
+17 wrapped calls of a request add two `thread_time` calls each, roughly 1 µs a call).
+Nearest and no-op requests alternate, after one untimed pass over the same points (so the
+stations' JSON is cached, as in a running server). Times are CPU time of the
 thread (`time.thread_time`), which other processes on a busy machine inflate far less than
 wall time; wall time is shown for whole requests. "The rest" is the whole request less the
 parts, request by request: Flask and werkzeug routing, the test client building the WSGI

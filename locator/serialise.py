@@ -16,7 +16,7 @@ import numpy as np
 
 from locator import amenities, coords, navigation, schema, travel
 from locator.index import Hit, Nearest
-from locator.stations import StationTable
+from locator.stations import StationTable, dataset_json
 
 PROPERTIES: tuple[str, ...] = (*(f for f in schema.FIELDS if f not in ("lon", "lat")), "amenities")
 MAX_CACHED = 50_000
@@ -38,6 +38,7 @@ class FeatureWriter:
         )
         self._props: dict[int, dict[str, Any]] = {}
         self._text: dict[int, tuple[bytes, str]] = {}
+        self._dataset = dumps(dataset_json(table)).encode()
         self._lock = threading.Lock()
 
     def properties(self, row: int) -> dict[str, Any]:
@@ -80,6 +81,14 @@ class FeatureWriter:
         head, tail = self._encoded(row)
         return head + f"{baidu_origin}{tail},{members}}}}}".encode()
 
+    def collection_json(self, members: dict[str, Any], features: list[bytes]) -> bytes:
+        """A FeatureCollection as UTF-8 JSON: ``members``, then the ``dataset`` note, then
+        the ``features`` from :meth:`feature_json`."""
+        head = f'{{"type":"FeatureCollection",{dumps(members)[1:-1]},"dataset":'
+        return b"".join(
+            (head.encode(), self._dataset, b',"features":[', b",".join(features), b"]}")
+        )
+
     def _encoded(self, row: int) -> tuple[bytes, str]:
         """The station's Feature JSON cut where Baidu's link takes the user's origin.
 
@@ -107,9 +116,7 @@ class FeatureWriter:
         return found
 
 
-def nearest_json(
-    writer: FeatureWriter, found: Nearest, query: dict[str, Any], dataset: dict[str, Any]
-) -> bytes:
+def nearest_json(writer: FeatureWriter, found: Nearest, query: dict[str, Any]) -> bytes:
     """The nearest-station FeatureCollection as UTF-8 JSON: each hit with its distance,
     bearing, open state, travel estimates and navigation links from the query point."""
     origin = navigation.baidu_origin(coords.wgs84_to_bd09_point(query["lon"], query["lat"]))
@@ -122,31 +129,23 @@ def nearest_json(
             "evaluated_at": found.evaluated_at.isoformat(timespec="minutes"),
             "timezone": "Asia/Shanghai",
         },
-        "dataset": dataset,
     }
-    return collection_json(members, features)
+    return writer.collection_json(members, features)
 
 
-_NOTE = dumps(travel.NOTE)
+_NOTE = json.dumps(travel.NOTE)  # ASCII escapes keep the hits' JSON ASCII, quick to encode
 
 
 def _hit_members(hit: Hit) -> str:
     """A hit's distance, bearing, open state and travel estimates, as JSON members."""
-    modes = "".join(
-        f'"{mode.name}":{{"route_m":{route_m},"minutes":{minutes}}},'
-        for mode in travel.MODES
-        for route_m, minutes in [travel.estimate(hit.distance_m, mode)]
-    )
+    modes = ""
+    for mode in travel.MODES:
+        route_m, minutes = travel.estimate(hit.distance_m, mode)
+        modes += f'"{mode.name}":{{"route_m":{route_m},"minutes":{minutes}}},'
     return (
         f'"distance_m":{round(hit.distance_m, 1)},"bearing_deg":{round(hit.bearing_deg, 1)},'
         f'"open_now":"{hit.open_now}","estimates":{{{modes}"note":{_NOTE}}}'
     )
-
-
-def collection_json(members: dict[str, Any], features: list[bytes]) -> bytes:
-    """A FeatureCollection as UTF-8 JSON from its other members and encoded features."""
-    head = f'{{"type":"FeatureCollection",{dumps(members)[1:-1]},"features":['
-    return b"".join((head.encode(), b",".join(features), b"]}"))
 
 
 COMPACT_SCALE = 100_000  # coordinates in 1e-5 degrees (about 1 m)
