@@ -77,8 +77,7 @@ def nearest() -> Any:
     st = state()
     found = st.index.nearest(lon, lat, k, filters, radius_m=radius_m)
     query = {"lon": lon, "lat": lat, "k": k, "radius_m": radius_m}
-    text = serialise.nearest_json(st.writer, found, query, st.dataset)
-    return Response(text, mimetype="application/json")
+    return Response(serialise.nearest_json(st.writer, found, query), mimetype="application/json")
 
 
 def _points_from_request() -> tuple[np.ndarray, np.ndarray, list[str] | None, dict[str, Any]]:
@@ -264,6 +263,5 @@ def along() -> Any:
         "numberMatched": found.number_matched,
         "numberReturned": len(features),
         "route_length_m": round(found.route_length_m, 1),
-        "dataset": st.dataset,
     }
-    return Response(serialise.collection_json(members, features), mimetype="application/json")
+    return Response(st.writer.collection_json(members, features), mimetype="application/json")

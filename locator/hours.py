@@ -37,6 +37,7 @@ class Hours:
         codes, uniques = pd.factorize(expressions.fillna(""))
         self.codes = codes.astype(np.int32)
         self._parsed = [opening_hours.OpeningHours(e, country="CN") if e else None for e in uniques]
+        self._last: tuple[dt.datetime, list[int]] | None = None
 
     def states_at(self, when: dt.datetime | None, rows: np.ndarray | None = None) -> np.ndarray:
         """OPEN, CLOSED or UNKNOWN (int8) for ``rows`` (all rows if None) at ``when``."""
@@ -45,8 +46,16 @@ class Hours:
         return per_expression[codes]
 
     def expression_states(self, when: dt.datetime | None) -> list[int]:
-        """The state of each distinct expression at ``when``, indexed by :attr:`codes`."""
-        t = local_time(when)
-        return [UNKNOWN if oh is None else _STATES[str(oh.state(t)[0])] for oh in self._parsed] + [
-            UNKNOWN
-        ]
+        """The state of each distinct expression at ``when``, indexed by :attr:`codes`.
+
+        Opening hours have minute resolution, so the states of the last minute asked are
+        kept and reused within that minute.
+        """
+        t = local_time(when).replace(second=0, microsecond=0)
+        last = self._last
+        if last is not None and last[0] == t:
+            return last[1]
+        states = [UNKNOWN if oh is None else _STATES[str(oh.state(t)[0])] for oh in self._parsed]
+        states.append(UNKNOWN)
+        self._last = (t, states)  # one assignment: threads see the old pair or the new one
+        return states

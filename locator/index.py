@@ -173,7 +173,7 @@ class StationIndex:
             open_or_unknown = self.hours.states_at(at, sub.rows) != hours.CLOSED
             matched = int(np.count_nonzero(open_or_unknown))
         want = min(k, matched)
-        kq = min(n, k + 4)
+        kq = min(n, k + 1)  # one more than asked: enough unless the k-th and next nearly tie
         while True:
             chord, idx = sub.tree.query(point, k=kq)
             rows = np.atleast_1d(sub.rows[idx]).tolist()
