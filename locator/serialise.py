@@ -143,7 +143,7 @@ def _hit_members(hit: Hit) -> str:
         route_m, minutes = travel.estimate(hit.distance_m, mode)
         modes += f'"{mode.name}":{{"route_m":{route_m},"minutes":{minutes}}},'
     return (
-        f'"distance_m":{round(hit.distance_m, 1)},"bearing_deg":{round(hit.bearing_deg, 1)},'
+        f'"distance_m":{round(hit.distance_m, 1)},"bearing_deg":{round(hit.bearing_deg, 1) % 360},'
         f'"open_now":"{hit.open_now}","estimates":{{{modes}"note":{_NOTE}}}'
     )
 

@@ -209,3 +209,14 @@ def test_real_amap_gcj02_boundaries_land_on_wgs84() -> None:
         # Hausdorff distances reach 0.013 deg even after conversion), so compare centroids.
         assert converted.centroid.distance(target) < 0.002, adcode
         assert gcj_geom.centroid.distance(target) > 0.005, adcode  # raw offset ~0.006
+
+
+def test_bd09_of_one_point_matches_the_array_form() -> None:
+    lon = [116.391275, 72.004, 137.8347, 72.0, -0.1276, 108.94, 121.47]
+    lat = [39.907230, 30.0, 55.8271, 30.0, 51.5072, 34.27, 31.23]
+    arrays = np.column_stack(coords.wgs84_to_bd09(lon, lat))
+    points = np.array([coords.wgs84_to_bd09_point(x, y) for x, y in zip(lon, lat, strict=True)])
+    np.testing.assert_allclose(points, arrays, rtol=0, atol=1e-12)
+    assert coords.wgs84_to_bd09_point(116.391275, 39.907230) == pytest.approx(
+        (116.403889, 39.914975), abs=1e-6
+    )

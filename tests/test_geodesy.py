@@ -6,7 +6,7 @@ import numpy as np
 import pyproj
 import pytest
 
-from locator.geodesy import WGS84_A_M, distance_m, ecef_m
+from locator.geodesy import WGS84_A_M, distance_m, ecef_m, ecef_point_m
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -45,3 +45,9 @@ def test_chord_never_exceeds_geodesic():
     chord = np.linalg.norm(ecef_m(lon1, lat1) - ecef_m(lon2, lat2), axis=1)
     _, _, exact = GEOD.inv(lon1, lat1, lon2, lat2)
     assert (chord <= exact + 1e-6).all()
+
+
+def test_ecef_of_one_point_matches_the_array_form():
+    xyz = ecef_m([116.4, -70.1], [39.9, -12.3])
+    assert ecef_point_m(116.4, 39.9) == pytest.approx(tuple(xyz[0]), abs=1e-6)
+    assert ecef_point_m(-70.1, -12.3) == pytest.approx(tuple(xyz[1]), abs=1e-6)

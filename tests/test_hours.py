@@ -22,3 +22,13 @@ def test_aware_times_become_beijing_wall_clock():
     utc = dt.datetime(2026, 11, 30, 13, 0, tzinfo=dt.UTC)
     assert local_time(utc) == dt.datetime(2026, 11, 30, 21, 0)
     assert local_time(dt.datetime(2026, 1, 1, 8, 0)) == dt.datetime(2026, 1, 1, 8, 0)
+
+
+def test_states_are_reused_within_a_minute_and_exact_at_its_edges():
+    hours = Hours(pd.Series(["Mo-Su 08:00-17:30"]))
+    before = dt.datetime(2026, 11, 30, 17, 29, 59, 999999)
+    assert hours.expression_states(before) == [OPEN, UNKNOWN]  # the last entry: blank hours
+    assert hours.expression_states(dt.datetime(2026, 11, 30, 17, 29)) is hours.expression_states(
+        before
+    )
+    assert hours.expression_states(dt.datetime(2026, 11, 30, 17, 30)) == [CLOSED, UNKNOWN]
