@@ -137,13 +137,17 @@ _NOTE = json.dumps(travel.NOTE)  # ASCII escapes keep the hits' JSON ASCII, quic
 
 
 def _hit_members(hit: Hit) -> str:
-    """A hit's distance, bearing, open state and travel estimates, as JSON members."""
+    """A hit's distance, bearing, open state and travel estimates, as JSON members.
+
+    Numbers are formatted straight to text (``:.1f`` rounds as ``round(x, 1)`` does), with
+    the precision of :func:`locator.travel.estimates`.
+    """
     modes = ""
     for mode in travel.MODES:
         route_m, minutes = travel.estimate(hit.distance_m, mode)
-        modes += f'"{mode.name}":{{"route_m":{route_m},"minutes":{minutes}}},'
+        modes += f'"{mode.name}":{{"route_m":{route_m:.0f},"minutes":{minutes:.1f}}},'
     return (
-        f'"distance_m":{round(hit.distance_m, 1)},"bearing_deg":{round(hit.bearing_deg, 1) % 360},'
+        f'"distance_m":{hit.distance_m:.1f},"bearing_deg":{round(hit.bearing_deg, 1) % 360},'
         f'"open_now":"{hit.open_now}","estimates":{{{modes}"note":{_NOTE}}}'
     )
 

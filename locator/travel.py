@@ -28,16 +28,16 @@ MODES = (Mode("walk", 1.3, 4.5), Mode("ebike", 1.3, 15.0), Mode("truck", 1.4, 40
 NOTE = "estimate: straight-line distance × detour factor ÷ typical speed; not a routed distance"
 
 
-def estimate(distance_m: float, mode: Mode) -> tuple[int, float]:
-    """Estimated (route metres, minutes) by ``mode`` for a geodesic ``distance_m``."""
+def estimate(distance_m: float, mode: Mode) -> tuple[float, float]:
+    """Estimated (route metres, minutes) by ``mode`` for a geodesic ``distance_m``, unrounded."""
     route_m = distance_m * mode.detour_factor
-    return round(route_m), round(route_m / (mode.speed_kmh * 1000 / 60), 1)
+    return route_m, route_m / (mode.speed_kmh * 1000 / 60)
 
 
 def estimates(distance_m: float) -> dict[str, dict[str, float]]:
-    """Estimated route metres and minutes per mode for a geodesic ``distance_m``."""
+    """Estimated route metres (to 1 m) and minutes (to 0.1) per mode for ``distance_m``."""
     out = {}
     for mode in MODES:
         route_m, minutes = estimate(distance_m, mode)
-        out[mode.name] = {"route_m": route_m, "minutes": minutes}
+        out[mode.name] = {"route_m": round(route_m), "minutes": round(minutes, 1)}
     return out

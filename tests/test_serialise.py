@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -75,3 +76,13 @@ def test_nearest_json_reports_each_hit(writer: FeatureWriter) -> None:
     assert first["estimates"] == {**travel.estimates(1234.56), "note": travel.NOTE}
     assert first["estimates"]["walk"] == {"route_m": 1605, "minutes": 21.4}  # 1.3x, 4.5 km/h
     assert "?origin=latlng:39.907734,116.412628|" in first["links"]["baidu"]  # user's BD-09
+
+
+def test_hit_text_rounds_as_the_estimates_do() -> None:
+    rng = np.random.default_rng(5)
+    distances = [*rng.uniform(0, 60_000, 2000), 0.05, 0.25, 1.25, 2.675, 100.05, 1e7]
+    for d in distances:
+        text = serialise._hit_members(Hit(0, float(d), 1.0, "yes"))
+        members = json.loads("{" + text + "}")
+        assert members["distance_m"] == round(d, 1)
+        assert members["estimates"] == {**travel.estimates(d), "note": travel.NOTE}
