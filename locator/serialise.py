@@ -2,8 +2,11 @@
 
 The API answers many small queries about the same few thousand stations, so the
 parts of a feature that never change (its properties and the navigation links
-that do not depend on the user) are built once per station, on first use.
-Coordinates are GeoJSON ``[lon, lat]`` (RFC 7946).
+that do not depend on the user) are built once per station, on first use: as
+dicts for :meth:`FeatureWriter.feature`, and as encoded JSON for the search
+answers (:meth:`FeatureWriter.feature_json`), which then encode only what the
+query changes and join bytes. ``tests/test_serialise.py`` checks that text
+against a JSON encoder's. Coordinates are GeoJSON ``[lon, lat]`` (RFC 7946).
 """
 
 from __future__ import annotations
