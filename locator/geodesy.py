@@ -48,6 +48,20 @@ def _ecef(lon: N, lat: N, m: Any) -> tuple[N, N, N]:
     return n * cos_phi * m.cos(lam), n * cos_phi * m.sin(lam), n * (1 - WGS84_E2) * sin_phi
 
 
+def arc_from_chord_m(chord_m: ArrayLike, lat: ArrayLike) -> Float:
+    """Geodesic distance from the ECEF chord between two points near latitude ``lat``.
+
+    The arc of a circle through both points, ``2 R asin(c / 2R)``, with R the Gaussian
+    radius of curvature sqrt(MN) at ``lat``. The ellipsoid's curvature differs from 1/R by
+    at most e^2 (0.7 %) and enters only the cubic term of ``s = c + c^3 / 24R^2 + ...``, so
+    the relative error is about e^2 c^2 / 24R^2: measured against ``pyproj.Geod`` over
+    China, 2e-6 up to 600 km, 2e-5 up to 1,700 km and 2.5e-4 at 5,000 km.
+    """
+    sin_phi = np.sin(np.radians(np.asarray(lat, dtype=float)))
+    radius_m = WGS84_A_M * math.sqrt(1 - WGS84_E2) / (1 - WGS84_E2 * sin_phi**2)
+    return 2 * radius_m * np.arcsin(np.minimum(np.asarray(chord_m) / (2 * radius_m), 1.0))
+
+
 def reduced_latitude(lat: ArrayLike) -> Float:
     """Reduced (parametric) latitude in radians: tan(beta) = (1 - f) tan(lat)."""
     return np.arctan((1 - WGS84_F) * np.tan(np.radians(np.asarray(lat, dtype=float))))

@@ -1,4 +1,4 @@
-"""Andoyer-Lambert distances against the exact geodesic, and ECEF coordinates."""
+"""Andoyer-Lambert and chord-based distances against the exact geodesic, and ECEF coordinates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pyproj
 import pytest
 
-from locator.geodesy import WGS84_A_M, distance_m, ecef_m, ecef_point_m
+from locator.geodesy import WGS84_A_M, arc_from_chord_m, distance_m, ecef_m, ecef_point_m
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -51,3 +51,16 @@ def test_ecef_of_one_point_matches_the_array_form():
     xyz = ecef_m([116.4, -70.1], [39.9, -12.3])
     assert ecef_point_m(116.4, 39.9) == pytest.approx(tuple(xyz[0]), abs=1e-6)
     assert ecef_point_m(-70.1, -12.3) == pytest.approx(tuple(xyz[1]), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("spread_deg", "rel"), [(0.01, 1e-8), (1.0, 2e-6), (3.0, 2e-5), (10.0, 1e-3)]
+)
+def test_arc_from_chord_against_pyproj(spread_deg, rel):
+    rng = np.random.default_rng(8)
+    lon1, lat1 = rng.uniform(73, 135, 5000), rng.uniform(18, 53, 5000)
+    lon2, lat2 = lon1 + rng.normal(0, spread_deg, 5000), lat1 + rng.normal(0, spread_deg, 5000)
+    chord = np.linalg.norm(ecef_m(lon1, lat1) - ecef_m(lon2, lat2), axis=1)
+    _, _, exact = GEOD.inv(lon1, lat1, lon2, lat2)
+    arc = arc_from_chord_m(chord, lat1)
+    assert np.all(np.abs(arc - exact) <= np.maximum(rel * exact, 1e-6))

@@ -145,8 +145,23 @@ def test_batch_matches_single_queries():
     for i in range(300):
         single = index.nearest(lon[i], lat[i], 3)
         assert rows[i].tolist() == [h.row for h in single.hits]
-        # single queries measure exact geodesics, the batch Andoyer-Lambert (1.4e-6 of them)
-        assert dist[i] == pytest.approx([h.distance_m for h in single.hits], rel=2e-6)
+        # single queries measure exact geodesics, the batch the arc from the chord
+        assert dist[i] == pytest.approx([h.distance_m for h in single.hits], rel=1e-8)
+
+
+def test_batch_far_from_every_station_ranks_by_geodesic():
+    # Stations around Beijing; queries in Urumqi, Lhasa and Harbin, 1,000-2,500 km away:
+    # beyond FAR_CHORD_M, so ranked by Andoyer-Lambert (1.4e-6 of the geodesic).
+    index = StationIndex(random_table(500, seed=6))
+    lon, lat = np.array([87.6, 91.1, 126.6]), np.array([43.8, 29.65, 45.75])
+    rows, dist = index.nearest_many(lon, lat, k=4)
+    for i in range(3):
+        expected = brute_force(index, lon[i], lat[i], np.arange(500), 4)
+        assert rows[i].tolist() == expected.tolist()
+        _, _, exact = GEOD.inv(
+            np.full(4, lon[i]), np.full(4, lat[i]), index.lon[expected], index.lat[expected]
+        )
+        assert dist[i] == pytest.approx(exact, rel=2e-6)
 
 
 def test_batch_pads_when_fewer_stations_match(index):
