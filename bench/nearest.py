@@ -584,8 +584,9 @@ query points drawn the same way from another seed. The table is built with
 `locator.stations.build_table` (canonical columns, opening_hours `24/7`). All searches run
 single-threaded in one process, interleaved repeat by repeat after one untimed warm-up each.
 
-* Ours takes WGS84 lon/lat and returns ellipsoidal distances (Andoyer-Lambert), so its time
-  includes converting the queries to ECEF and ranking the candidates. The baselines get
+* Ours takes WGS84 lon/lat and returns ellipsoidal distances, so its time includes
+  converting the queries to ECEF and the distances: the arc from each ECEF chord
+  (`geodesy.arc_from_chord_m`), or Andoyer-Lambert beyond 500 km. The baselines get
   points **projected to Albers beforehand** (`{ALBERS}`, via pyproj; excluded from their
   time and listed under preparation) and return planar distances.
 * `sjoin_nearest(queries, stations, distance_col="distance_m")` returns the single nearest
