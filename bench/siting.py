@@ -411,6 +411,8 @@ def spopt_verdicts(label: str, ours: list[OurRun], theirs: list[SpoptRun]) -> tu
     )
     signed = min(r.result.covered_weight for r in ours) / ref - 1
     status = "proven optimal" if proven else "NOT proven optimal (time limit)"
+    if not proven:
+        status += "; the optimum is unknown, ours is a lower bound on it"
     fast = ratio >= SPOPT_SPEEDUP_GOAL
     lines = (
         f"* {label}: same objective as spopt (relative difference ≤ 1e-6, and our gap 0 or our "
@@ -533,6 +535,9 @@ SPOPT_NOTES = """\
   weights lognormal(0, 1); radius 1,000 m. Times in seconds, median (min–max) over the runs.
 * Ours: `cKDTree.sparse_distance_matrix` radius query → scipy.sparse CSR, then
   `maximal_coverage(cover, weights, p, time_limit_s=120)`; its time includes the cover matrix.
+  It uses two threads: the LP bound (HiGHS, which releases the GIL) is solved beside the
+  search. Its search effort is counted in steps, not seconds, so the time limit is not what
+  stops it.
   With `--exact`, one more run per instance with `exact=True` (forces the MILP) is listed
   under the objectives; it is not in the timing table.
 * spopt: `cdist` dense cost matrix + `MCLP.from_cost_matrix(cost, weights, 1000, p)` (the

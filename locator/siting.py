@@ -9,9 +9,15 @@ matrix with a radius query).
 1. reduce the instance (:mod:`locator.siting_model`): drop demand already
    covered or not coverable, merge demand rows that the same candidates cover;
 2. lazy greedy, respecting quotas, spacing and exclusions
-   (:mod:`locator.siting_search`), started again from the LP's open sites;
-3. local search: swap a chosen site for an unchosen one while that gains,
-   then a seeded perturbation search while time allows;
+   (:mod:`locator.siting_search`);
+3. improve it (:mod:`locator.siting_improve`) while the bound is solved in a second
+   thread beside it (HiGHS releases the GIL). Without quotas or spacing: best-swap
+   local search and tabu search, with every swap priced at once
+   (:mod:`locator.siting_swap`); when the candidates fall into independent parts
+   (no shared demand), each part is searched on its own for a few site counts and a
+   knapsack picks the counts (:mod:`locator.siting_split`); the LP's open sites and
+   counts give second starts. With quotas or spacing: swap local search and a seeded
+   perturbation search. The effort is counted in steps, so a plan is reproducible;
 4. bound (:mod:`locator.siting_bounds`): the LP relaxation, solved with HiGHS
    (``scipy.optimize.linprog``, interior point). The reported bound is the
    Lagrangian value at the LP's duals, which is a valid upper bound for any dual
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +44,9 @@ import scipy.sparse as sp
 
 from locator.pmedian import PMedianResult, p_median
 from locator.siting_bounds import lp_bound, solve_milp
+from locator.siting_improve import search
 from locator.siting_model import TOLERANCE, Constraints, Model, column, covered, reduce
-from locator.siting_search import better, greedy, perturb, swap
+from locator.siting_search import greedy
 
 __all__ = ["Constraints", "CoverageResult", "PMedianResult", "maximal_coverage", "p_median"]
 
@@ -93,19 +101,11 @@ def maximal_coverage(
     cons = constraints or Constraints()
     model = reduce(cover, w, p, already, cons)
     first = greedy(model)
-    bound_free, x_lp, how = lp_bound(model, covered(model, first), start + time_limit_s * 0.7)
-    chosen = swap(model, first, deadline=start + time_limit_s * 0.8)
-    if x_lp is not None:  # a second start: the sites the LP relaxation opens
-        lp_start = [int(j) for j in np.argsort(-x_lp, kind="stable") if x_lp[j] >= 0.5]
-        chosen = better(
-            model,
-            chosen,
-            swap(model, greedy(model, lp_start), deadline=start + time_limit_s * 0.8),
-        )
-    elapsed = time.perf_counter() - start
-    budget = min(time_limit_s * 0.9 - elapsed, max(0.5, 0.5 * elapsed))
-    chosen = perturb(model, chosen, bound_free, deadline=time.perf_counter() + budget)
-    method = f"greedy, swap and perturbation; {how}"
+    with ThreadPoolExecutor(max_workers=1) as pool:  # HiGHS releases the GIL
+        lp_job = pool.submit(lp_bound, model, covered(model, first), start + time_limit_s * 0.7)
+        chosen, kind = search(model, first, lp_job, deadline=start + time_limit_s * 0.8)
+        bound_free, _, how = lp_job.result()
+    method = f"{kind}; {how}"
     free = covered(model, chosen)
     small = model.A.nnz <= MILP_MAX_NONZEROS
     if bound_free - free > TOLERANCE * max(bound_free, 1) and (exact or (exact is None and small)):

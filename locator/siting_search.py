@@ -167,15 +167,21 @@ def better(model: Model, a: list[int], b: list[int]) -> list[int]:
     return b if covered(model, b) > covered(model, a) + TOLERANCE else a
 
 
-def perturb(model: Model, chosen: list[int], bound: float, deadline: float) -> list[int]:
+def perturb(
+    model: Model, chosen: list[int], bound: float, rounds: int, deadline: float
+) -> list[int]:
     """Iterated local search: drop a few random sites, refill greedily, swap; keep gains.
 
-    Seeded, so the same instance gives the same plan.
+    Runs ``rounds`` rounds, stopping early within ``GOOD_ENOUGH_GAP`` of ``bound`` or at
+    ``deadline``. Seeded: unless the deadline cuts it short, the same instance gives
+    the same plan.
     """
     rng = np.random.default_rng(0)
     best, best_value = chosen, covered(model, chosen)
     drop = max(1, min(10, len(chosen) // 10))
-    while time.perf_counter() < deadline and best_value < bound * (1 - GOOD_ENOUGH_GAP):
+    for _ in range(rounds):
+        if time.perf_counter() > deadline or best_value >= bound * (1 - GOOD_ENOUGH_GAP):
+            break
         keep = list(rng.permutation(best)[: len(best) - drop])
         trial = swap(model, greedy(model, [int(j) for j in keep]), deadline)
         value = covered(model, trial)
