@@ -48,25 +48,32 @@ class FeatureWriter:
         """Every property of the station at ``row`` (a shared dict: copy before changing)."""
         found = self._props.get(row)
         if found is None:
-            c = self._columns
-            found = {f: c[f][row] for f in PROPERTIES if f != "amenities"}
-            found["amenities"] = {k: c[k][row] for k in amenities.KEYS}
+            found = self._properties(row)
             with self._lock:
                 if len(self._props) >= MAX_CACHED:
                     self._props.clear()
                 self._props[row] = found
         return found
 
+    def _properties(self, row: int) -> dict[str, Any]:
+        c = self._columns
+        found = {f: c[f][row] for f in PROPERTIES if f != "amenities"}
+        found["amenities"] = {k: c[k][row] for k in amenities.KEYS}
+        return found
+
     def feature(self, row: int, fields: tuple[str, ...] = PROPERTIES) -> dict[str, Any]:
         """A GeoJSON Feature with the chosen properties (a new dict each call)."""
         props = self.properties(row)
         chosen = dict(props) if fields is PROPERTIES else {f: props[f] for f in fields}
+        return self._feature(row, chosen)
+
+    def _feature(self, row: int, props: dict[str, Any]) -> dict[str, Any]:
         lon, lat = self._columns["lon"][row], self._columns["lat"][row]
         return {
             "type": "Feature",
-            "id": props["id"],
+            "id": self._columns["id"][row],
             "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": chosen,
+            "properties": props,
         }
 
     def features(
@@ -109,8 +116,9 @@ class FeatureWriter:
                 c["name"][row],
                 c["kind"][row],
             )
-            feature = dumps(self.feature(row))[:-2]  # open: without the closing "}}"
-            head = f'{feature},"links":{dumps(fixed)[:-1]},"baidu":"{navigation.BAIDU}'
+            feature = self._feature(row, self._properties(row))  # the text is cached instead
+            feature_text = dumps(feature)[:-2]  # open: without the closing "}}"
+            head = f'{feature_text},"links":{dumps(fixed)[:-1]},"baidu":"{navigation.BAIDU}'
             found = head.encode(), f"{dumps(destination)[1:]}}}"
             with self._lock:
                 if len(self._text) >= MAX_CACHED:
