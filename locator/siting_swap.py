@@ -71,28 +71,33 @@ class CoverState:
         if len(self.sites) * model.n <= DENSE_MAX:
             self.shared = np.zeros(len(self.sites) * model.n)
             single = np.flatnonzero(self.count == 1)
-            self._own(single, self.pos[self.owner[single]], np.ones(len(single)))
+            where, lengths = _gather(model.A_rows, single)
+            keys = np.repeat(self._single(single) * model.n, lengths)
+            self._own(keys + model.A_rows.indices[where], np.repeat(model.w[single], lengths))
 
-    def _own(self, rows: np.ndarray, owners: np.ndarray, signs: np.ndarray) -> None:
-        """Add W's entries of ``rows`` (each covered only by the site at ``owners``) times
-        ``signs``."""
+    def _own(self, keys: np.ndarray, values: np.ndarray) -> None:
+        """Add ``values`` to W's flat entries ``keys`` (repeats add up)."""
         assert self.shared is not None
-        where, lengths = _gather(self.model.A_rows, rows)
-        keys = np.repeat(owners * self.model.n, lengths) + self.model.A_rows.indices[where]
-        values = np.repeat(signs * self.model.w[rows], lengths)
         if len(self.shared) <= BINCOUNT_MAX:
             self.shared += np.bincount(keys, values, minlength=len(self.shared))
         else:
             np.add.at(self.shared, keys, values)
 
+    def _single(self, rows: np.ndarray) -> np.ndarray:
+        """The position of the one site covering each of ``rows`` (0 where not one)."""
+        return self.pos[np.where(self.count[rows] == 1, self.owner[rows], 0)]
+
     def replace(self, pos: int, k: int) -> None:
-        """Swap the site at ``pos`` for candidate ``k``."""
+        """Swap the site at ``pos`` for candidate ``k``.
+
+        Only rows one of the two covers change (by one): a row gains or loses its W
+        terms when it becomes or stops being covered once, and changes every gain when
+        it becomes or stops being covered at all.
+        """
         m, j = self.model, int(self.sites[pos])
         old, new = column(m, j), column(m, k)
-        rows = np.setxor1d(old, new, assume_unique=True)  # rows both cover keep their W terms
-        before = self.count[rows]
-        single = rows[before == 1]
-        owners = self.pos[self.owner[single]]
+        rows = np.setxor1d(old, new, assume_unique=True)
+        before, owner_before = self.count[rows], self._single(rows)
         self.count[old] -= 1
         self.count[new] += 1
         self.owner[old] -= j
@@ -100,20 +105,19 @@ class CoverState:
         self.pos[j], self.pos[k] = -1, pos
         self.sites[pos] = k
         after = self.count[rows]
-        freed, taken = rows[(before > 0) & (after == 0)], rows[(before == 0) & (after > 0)]
-        self.value += float(m.w[taken].sum() - m.w[freed].sum())
-        flipped = np.concatenate([freed, taken])
-        where, lengths = _gather(m.A_rows, flipped)
-        signs = np.repeat(np.where(np.arange(len(flipped)) < len(freed), 1.0, -1.0), lengths)
-        self.gain += np.bincount(
-            m.A_rows.indices[where], signs * np.repeat(m.w[flipped], lengths), minlength=m.n
-        )
+        moved = np.minimum(before, after) <= 1
+        rows, before, after = rows[moved], before[moved], after[moved]
+        w = m.w[rows]
+        gain_step = np.where(after == 0, w, np.where(before == 0, -w, 0.0))
+        self.value -= float(gain_step.sum())
+        where, lengths = _gather(m.A_rows, rows)
+        cands = m.A_rows.indices[where]
+        self.gain += np.bincount(cands, np.repeat(gain_step, lengths), minlength=m.n)
         if self.shared is not None:
-            now = rows[after == 1]
+            owner = np.where(after == 1, self._single(rows), owner_before[moved])
             self._own(
-                np.concatenate([single, now]),
-                np.concatenate([owners, self.pos[self.owner[now]]]),
-                np.concatenate([-np.ones(len(single)), np.ones(len(now))]),
+                np.repeat(owner * m.n, lengths) + cands,
+                np.repeat(np.where(after == 1, w, -w), lengths),
             )
 
     def open_gain(self) -> np.ndarray:
