@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from nearest import cpu_model, load_average  # bench/ is on sys.path when run as a script
+from nearest import record as record_section
 from scipy.optimize import linprog
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
@@ -66,16 +67,6 @@ BROWSER_WAIT_S = 60.0
 HARD_GAIN_GOAL = 0.02  # ours at least 2 % above plain greedy
 SPOPT_TIME_LIMIT_S = 120.0
 PLANNER_TIME_LIMIT_S = 60.0  # locator.plan's default
-
-INTRO = """\
-# Benchmarks
-
-Speed is measured, not asserted. Each script under `bench/` times our code against a named
-baseline **side by side**: both run in the same process (or the same job, for fresh-process
-timings), interleaved repeat by repeat, so that machine noise hits both alike. A row reports
-the **median of N runs** with the min-max range, and the ratio ours / baseline of the medians.
-Tests contain no timing assertions.
-"""
 
 SECTION_INTRO = """\
 `locator.siting.maximal_coverage` (sparse coverage matrix in, plan + bound + gap out) on
@@ -126,7 +117,7 @@ def machine() -> str:
 
 def record(parts: dict[str, str], path: Path = BENCHMARKS) -> None:
     """Replace the given subsections of this script's section (keeping the others)."""
-    old = path.read_text(encoding="utf-8") if path.exists() else INTRO
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
     start = old.find(HEADING)
     end = -1 if start < 0 else old.find("\n## ", start + len(HEADING))
     body = "" if start < 0 else old[start : len(old) if end < 0 else end + 1]
@@ -137,11 +128,7 @@ def record(parts: dict[str, str], path: Path = BENCHMARKS) -> None:
                 kept[key] = "### " + chunk.rstrip("\n") + "\n"
     kept.update(parts)
     text = HEADING + "\n\n" + SECTION_INTRO + "".join("\n" + kept[k] for k in PARTS if k in kept)
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        new = old[:start] + text + ("" if end < 0 else old[end:])
-    path.write_text(new, encoding="utf-8")
+    record_section(HEADING, text, path)
 
 
 # --- instances -------------------------------------------------------------------------------
