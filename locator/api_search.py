@@ -246,22 +246,4 @@ def along() -> Any:
     limit = params.parse_int("limit", _text(body.get("limit")), 100, 1, 1000)
     st = state()
     found = along_route(st.index, points, float(corridor_m or 0), limit, parse_filters(body))
-    features = [
-        st.writer.feature_json(
-            int(row),
-            serialise.dumps(
-                {
-                    "along_m": round(float(found.along_m[i]), 1),
-                    "offset_m": round(float(found.offset_m[i]), 1),
-                    "open_now": found.open_now[i],
-                }
-            )[1:-1],
-        )
-        for i, row in enumerate(found.rows)
-    ]
-    members = {
-        "numberMatched": found.number_matched,
-        "numberReturned": len(features),
-        "route_length_m": round(found.route_length_m, 1),
-    }
-    return Response(st.writer.collection_json(members, features), mimetype="application/json")
+    return Response(serialise.along_route_json(st.writer, found), mimetype="application/json")

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from locator import amenities, coords, navigation, schema, travel
-from locator.index import Hit, Nearest
+from locator.index import AlongRoute, Hit, Nearest
 from locator.stations import StationTable, dataset_json
 
 PROPERTIES: tuple[str, ...] = (*(f for f in schema.FIELDS if f not in ("lon", "lat")), "amenities")
@@ -140,6 +140,26 @@ def nearest_json(writer: FeatureWriter, found: Nearest, query: dict[str, Any]) -
             "evaluated_at": found.evaluated_at.isoformat(timespec="minutes"),
             "timezone": "Asia/Shanghai",
         },
+    }
+    return writer.collection_json(members, features)
+
+
+def along_route_json(writer: FeatureWriter, found: AlongRoute) -> bytes:
+    """The along-route FeatureCollection as UTF-8 JSON: each station with its distance
+    along the route and from it, its open state and navigation links."""
+    features = [
+        writer.feature_json(
+            int(row),
+            f'"along_m":{along_m:.1f},"offset_m":{offset_m:.1f},"open_now":"{open_now}"',
+        )
+        for row, along_m, offset_m, open_now in zip(
+            found.rows, found.along_m, found.offset_m, found.open_now, strict=True
+        )
+    ]
+    members = {
+        "numberMatched": found.number_matched,
+        "numberReturned": len(features),
+        "route_length_m": round(found.route_length_m, 1),
     }
     return writer.collection_json(members, features)
 
