@@ -54,7 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         settings, regions, table, StationIndex(table), FeatureWriter(table), dataset_json(table)
     )
 
-    from locator import api, api_plans, api_search, cli, i18n, pages
+    from locator import api, api_coverage, api_plans, api_search, cli, i18n, pages
     from locator.api_maps import bp as map_images_bp
     from locator.embeds import bp as embeds_bp
     from locator.pages_planner import bp as planner_bp
@@ -62,6 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Babel(app, default_locale=i18n.DEFAULT, locale_selector=pages.select_locale)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_search.bp)
+    app.register_blueprint(api_coverage.bp)
     app.register_blueprint(api_plans.bp)
     app.register_blueprint(map_images_bp)
     app.register_blueprint(pages.bp)

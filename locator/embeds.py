@@ -188,7 +188,7 @@ def embed(view: str) -> Any:
         mine = districts[districts["province_adcode"] == PROVINCES[flags.region]]
         outlines = embedding.district_outlines(mine, embedding.display_datum(flags.tiles))
         parts["coverage"] = _url(
-            "plans.coverage_summary",
+            "coverage.coverage_summary",
             region=flags.region,
             kind=kind,
             amenities=",".join(flags.amenities),
