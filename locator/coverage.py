@@ -1,10 +1,10 @@
 """Coverage: which demand existing stations reach, and the sparse matrix the optimiser needs.
 
 A demand cell is covered when a station lies within ``radius_m`` of its centre
-(ellipsoidal distance, :func:`locator.geodesy.distance_m`). Matrices come from
-a radius query on earth-centred coordinates (chord <= geodesic, so the query
-finds every pair) filtered by the exact distance; no dense distance matrix is
-ever built.
+(ellipsoidal distance). Matrices come from a radius query on earth-centred
+coordinates (chord <= geodesic, so the query finds every pair) filtered by the
+geodesic the chord spans (:func:`locator.geodesy.arc_from_chord_m`, within 1e-8
+of it at these radii); no dense distance matrix is ever built.
 
 Default radii, both assumptions: 1,000 m for warm-heart stations (a few
 minutes by e-bike) and 15,000 m for driver's homes (about a quarter of an
@@ -22,7 +22,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from locator.demand import Demand
-from locator.geodesy import distance_m, ecef_m
+from locator.geodesy import arc_from_chord_m, ecef_m
 from locator.index import Filters, StationIndex
 
 DEFAULT_RADIUS_M = {"warm_heart": 1000.0, "driver_home": 15000.0}
@@ -46,8 +46,7 @@ def cover_matrix(
         tree, radius_m, output_type="ndarray"
     )
     d_idx, s_idx = pairs["i"], pairs["j"]
-    dist = distance_m(demand_lon[d_idx], demand_lat[d_idx], site_lon[s_idx], site_lat[s_idx])
-    keep = dist <= radius_m
+    keep = arc_from_chord_m(pairs["v"], demand_lat[d_idx]) <= radius_m  # the chord's geodesic
     data = np.ones(int(keep.sum()), dtype=bool)
     return sp.csr_matrix((data, (d_idx[keep], s_idx[keep])), shape=(n_d, n_s))
 
