@@ -246,27 +246,13 @@ def from_wgs84(lon: ArrayLike, lat: ArrayLike, crs: str) -> LonLat:
     return _transform("EPSG:4326", name, lon, lat)
 
 
-def _geod_inv(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> LonLat:
-    """Return (forward azimuth in deg, distance in m) on the WGS84 ellipsoid."""
-    x1, y1, x2, y2 = _arrays(lon1, lat1, lon2, lat2)
-    az_deg, _, dist_m = WGS84_GEOD.inv(x1, y1, x2, y2)
-    az, dist = (np.asarray(v, dtype=np.float64).reshape(x1.shape) for v in (az_deg, dist_m))
-    return az, dist
-
-
 def geodesic_distance_m(
     lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike
 ) -> Float:
     """Return the geodesic distance on the WGS84 ellipsoid, in metres; NaN in gives NaN."""
-    return _geod_inv(lon1, lat1, lon2, lat2)[1]
-
-
-def geodesic_bearing_deg(
-    lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike
-) -> Float:
-    """Return the forward azimuth from point 1 to point 2, clockwise from north, in [0, 360)."""
-    az_deg = np.mod(_geod_inv(lon1, lat1, lon2, lat2)[0], 360.0)
-    return np.where(az_deg >= 360.0, 0.0, az_deg)  # mod of a tiny negative rounds to 360
+    x1, y1, x2, y2 = _arrays(lon1, lat1, lon2, lat2)
+    dist_m = WGS84_GEOD.inv(x1, y1, x2, y2)[2]
+    return np.asarray(dist_m, dtype=np.float64).reshape(x1.shape)
 
 
 def to_metric(lon: ArrayLike, lat: ArrayLike) -> LonLat:
