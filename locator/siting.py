@@ -26,7 +26,8 @@ matrix with a radius query).
    steps, and ``method`` says so;
 5. when the instance is small enough to finish in the time left, or when
    ``exact=True``, the MILP (HiGHS via ``scipy.optimize.milp``) proves the
-   optimum and the gap is 0.
+   optimum and the gap is 0. Sites the bound rules out (or in) are fixed first,
+   and "small enough" is measured after that.
 
 Weights are whatever the caller measures demand in (people, orders); results
 are in the same unit. ``p_median`` lives in :mod:`locator.pmedian`.
@@ -43,14 +44,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from locator.pmedian import PMedianResult, p_median
-from locator.siting_bounds import lp_bound, solve_milp
+from locator.siting_bounds import fixed_sites, lp_bound, solve_milp
 from locator.siting_improve import search
 from locator.siting_model import TOLERANCE, Constraints, Model, column, covered, reduce
 from locator.siting_search import greedy
 
 __all__ = ["Constraints", "CoverageResult", "PMedianResult", "maximal_coverage", "p_median"]
 
-MILP_MAX_NONZEROS = 200_000  # "auto" tries the exact MILP only below this reduced size
+MILP_MAX_NONZEROS = 200_000  # "auto" tries the exact MILP only below this size (after fixing)
 
 
 @dataclass(frozen=True)
@@ -104,15 +105,16 @@ def maximal_coverage(
     with ThreadPoolExecutor(max_workers=1) as pool:  # HiGHS releases the GIL
         lp_job = pool.submit(lp_bound, model, covered(model, first), start + time_limit_s * 0.7)
         chosen, kind = search(model, first, lp_job, deadline=start + time_limit_s * 0.8)
-        bound_free, _, how = lp_job.result()
-    method = f"{kind}; {how}"
+        bound = lp_job.result()
+    method, bound_free = f"{kind}; {bound.how}", bound.value
     free = covered(model, chosen)
-    small = model.A.nnz <= MILP_MAX_NONZEROS
-    if bound_free - free > TOLERANCE * max(bound_free, 1) and (exact or (exact is None and small)):
-        remaining = start + time_limit_s - time.perf_counter()
-        if remaining > 0:
+    remaining = start + time_limit_s - time.perf_counter()
+    if bound_free - free > TOLERANCE * max(bound_free, 1) and exact is not False and remaining > 0:
+        fixed = None if bound.u is None else fixed_sites(model, bound.u, free)
+        free_nnz = model.A.nnz if fixed is None else model.A[:, ~fixed[0]].nnz
+        if exact or free_nnz <= MILP_MAX_NONZEROS:
             chosen, free, bound_free, proven = solve_milp(
-                model, chosen, free, bound_free, remaining
+                model, chosen, free, bound_free, remaining, fixed
             )
             method = "MILP (HiGHS), optimal" if proven else "MILP (HiGHS), time limit"
     if bound_free - free <= TOLERANCE * max(bound_free, 1):

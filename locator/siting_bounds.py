@@ -4,12 +4,18 @@ Both bounds relax the coverage rows "y_r <= sum of x_j covering r". The LP is
 solved with HiGHS (interior point, no crossover); the Lagrangian value at any
 non-negative multipliers is a valid upper bound, so the bound reported from the
 LP's duals does not rest on solver tolerances.
+
+The same Lagrangian, with one site forced in or out, bounds every plan that does
+(or does not) use that site. Sites whose forced bound falls below the best plan
+found are fixed before the MILP (reduced-cost fixing), which shrinks it to the few
+sites that could still matter when the gap is small.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,6 +25,17 @@ from locator.siting_model import TOLERANCE, Model, covered, excluded
 
 LP_MAX_NONZEROS = 2_000_000  # above this the bound comes from subgradient steps instead
 SUBGRADIENT_STEPS = 1000
+
+
+@dataclass(frozen=True)
+class Bound:
+    """An upper bound on the coverable free weight and how it was found; from the LP,
+    also its site values ``x`` and the multipliers ``u`` the bound was evaluated at."""
+
+    value: float
+    how: str
+    x: np.ndarray | None = None
+    u: np.ndarray | None = None
 
 
 def _lagrangian(model: Model, u: np.ndarray) -> tuple[float, np.ndarray]:
@@ -58,8 +75,8 @@ def _subgradient(model: Model, lower: float, deadline: float) -> float:
     return best
 
 
-def lp_bound(model: Model, lower: float, deadline: float) -> tuple[float, np.ndarray | None, str]:
-    """Upper bound on the coverable free weight, the LP's site values, and how it was found.
+def lp_bound(model: Model, lower: float, deadline: float) -> Bound:
+    """Upper bound on the coverable free weight.
 
     Solves the LP relaxation with HiGHS (interior point, no crossover) and
     reports the Lagrangian value at its duals, which is valid for any duals, so
@@ -69,7 +86,7 @@ def lp_bound(model: Model, lower: float, deadline: float) -> tuple[float, np.nda
     """
     m, n = model.A.shape
     if m == 0 or model.p == 0:
-        return 0.0, None, "exact (nothing to cover)"
+        return Bound(0.0, "exact (nothing to cover)")
     if model.A.nnz <= LP_MAX_NONZEROS:
         a_ub, b_ub = lp_rows(model)
         with warnings.catch_warnings():  # scipy warns that it passes run_crossover verbatim
@@ -90,9 +107,31 @@ def lp_bound(model: Model, lower: float, deadline: float) -> tuple[float, np.nda
             bound = _lagrangian(model, u)[0]
             if model.cons.min_per_group or model.cons.max_per_group:
                 bound = min(bound, -float(res.fun) + 1e-7 * float(model.w.sum()))
-            return bound, res.x[:n], "LP bound (HiGHS)"
+            return Bound(bound, "LP bound (HiGHS)", res.x[:n], u)
     bound = _subgradient(model, lower, deadline=max(deadline, time.perf_counter() + 2.0))
-    return bound, None, "Lagrangian bound (subgradient; LP too large for the time limit)"
+    return Bound(bound, "Lagrangian bound (subgradient; LP too large for the time limit)")
+
+
+def fixed_sites(model: Model, u: np.ndarray, lower: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sites no plan covering at least ``lower`` can use (``off``), or can do without (``on``).
+
+    With site j forced in, L(u) drops the p-th largest column value for j's;
+    forced out, j's value gives way to the (p+1)-th. Either is a valid bound on
+    the plans so restricted; below ``lower`` those plans are all worse than the
+    best plan found, which itself uses no ``off`` site and every ``on`` site.
+    """
+    if not 0 < model.p < model.n:
+        return np.zeros(model.n, bool), np.zeros(model.n, bool)
+    value, top = _lagrangian(model, u)
+    reduced = model.A.T @ u
+    positive = np.sort(np.maximum(reduced, 0))[::-1]
+    pth, next_ = positive[model.p - 1], positive[model.p]
+    in_top = np.zeros(model.n, bool)
+    in_top[top] = True
+    below = lower - TOLERANCE * max(float(model.w.sum()), 1.0)
+    off = ~in_top & (value - pth + reduced < below)
+    on = in_top & (value - np.maximum(reduced, 0) + next_ < below)
+    return off, on
 
 
 def lp_rows(model: Model) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -114,9 +153,18 @@ def lp_rows(model: Model) -> tuple[sp.csr_matrix, np.ndarray]:
 
 
 def solve_milp(
-    model: Model, chosen: list[int], free: float, bound: float, time_limit_s: float
+    model: Model,
+    chosen: list[int],
+    free: float,
+    bound: float,
+    time_limit_s: float,
+    fixed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[list[int], float, float, bool]:
-    """Solve the MILP; keep the better of its answer and ``chosen``; tighten the bound."""
+    """Solve the MILP with the ``fixed`` (off, on) sites of :func:`fixed_sites`; keep the
+    better of its answer and ``chosen``; tighten the bound.
+
+    ``chosen`` is feasible with those sites fixed, so the MILP's bound is global.
+    """
     m, n = model.A.shape
     a_ub, b_ub = lp_rows(model)
     rows = [LinearConstraint(a_ub, -np.inf, b_ub)]
@@ -128,13 +176,16 @@ def solve_milp(
             (np.ones(2 * k), (np.repeat(np.arange(k), 2), cols)), shape=(k, n + m)
         )
         rows.append(LinearConstraint(spacing, -np.inf, 1))
-    hi = np.ones(n + m)
+    lo, hi = np.zeros(n + m), np.ones(n + m)
     hi[:n][excluded(model)] = 0
+    if fixed is not None:
+        hi[:n][fixed[0]] = 0
+        lo[:n][fixed[1]] = 1
     res = milp(
         np.concatenate([np.zeros(n), -model.w]),
         constraints=rows,
         integrality=np.concatenate([np.ones(n), np.zeros(m)]),
-        bounds=(np.zeros(n + m), hi),
+        bounds=(lo, hi),
         options={"time_limit": time_limit_s, "mip_rel_gap": 0.0},
     )
     if res.x is not None:

@@ -18,6 +18,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
+from locator.siting_bounds import Bound
 from locator.siting_model import Model, covered
 from locator.siting_search import GOOD_ENOUGH_GAP, better, greedy, perturb, swap
 from locator.siting_split import Effort, Splitter
@@ -28,7 +29,7 @@ TABU_PATIENCE = 1200  # ...and in a row without a new best
 WHOLE_STEPS, WHOLE_PATIENCE = 10_000, 4000  # the same for the one run beside the LP
 PERTURB_ROUNDS = 30  # perturbation rounds with quotas or spacing
 
-LpJob = Future[tuple[float, np.ndarray | None, str]]
+LpJob = Future[Bound]
 
 
 def search(model: Model, first: list[int], lp_job: LpJob, deadline: float) -> tuple[list[int], str]:
@@ -48,18 +49,18 @@ def search(model: Model, first: list[int], lp_job: LpJob, deadline: float) -> tu
     if splitter.useful():
         splitter.explore(splitter.counts(chosen), effort)  # side by side with the LP
         chosen = better(model, chosen, splitter.best())
-        bound, x_lp, _ = lp_job.result()
-        if x_lp is not None and covered(model, chosen) < bound * (1 - GOOD_ENOUGH_GAP):
-            splitter.explore(splitter.lp_counts(x_lp), effort)
+        lp = lp_job.result()
+        if lp.x is not None and covered(model, chosen) < lp.value * (1 - GOOD_ENOUGH_GAP):
+            splitter.explore(splitter.lp_counts(lp.x), effort)
         chosen = _polish(model, better(model, chosen, splitter.best()), deadline)
         return chosen, "greedy, swap and tabu search by independent parts"
     if model.p * model.n <= DENSE_MAX:  # cheap steps: search side by side with the LP
         steps = min(WHOLE_STEPS, 50 * model.n)
         chosen = _tabu(model, chosen, Effort(steps, min(WHOLE_PATIENCE, steps), deadline))
-    bound, x_lp, _ = lp_job.result()
-    if x_lp is not None:
-        chosen = better(model, chosen, _polish(model, greedy(model, _opened(x_lp)), deadline))
-    chosen = _tabu(model, chosen, effort, target=bound * (1 - GOOD_ENOUGH_GAP))
+    lp = lp_job.result()
+    if lp.x is not None:
+        chosen = better(model, chosen, _polish(model, greedy(model, _opened(lp.x)), deadline))
+    chosen = _tabu(model, chosen, effort, target=lp.value * (1 - GOOD_ENOUGH_GAP))
     return chosen, "greedy, swap and tabu search"
 
 
@@ -91,11 +92,11 @@ def _constrained(model: Model, first: list[int], lp_job: LpJob, deadline: float)
     (for at most half the time spent so far, or half a second)."""
     start = time.perf_counter()
     chosen = swap(model, first, deadline=deadline)
-    bound, x_lp, _ = lp_job.result()
-    if x_lp is not None:
-        chosen = better(model, chosen, swap(model, greedy(model, _opened(x_lp)), deadline))
-    if covered(model, chosen) >= bound * (1 - GOOD_ENOUGH_GAP):
+    lp = lp_job.result()
+    if lp.x is not None:
+        chosen = better(model, chosen, swap(model, greedy(model, _opened(lp.x)), deadline))
+    if covered(model, chosen) >= lp.value * (1 - GOOD_ENOUGH_GAP):
         return chosen
     now = time.perf_counter()
     cap = min(deadline, now + max(0.5, 0.5 * (now - start)))
-    return perturb(model, chosen, bound, rounds=PERTURB_ROUNDS, deadline=cap)
+    return perturb(model, chosen, lp.value, rounds=PERTURB_ROUNDS, deadline=cap)
