@@ -552,8 +552,10 @@ SPOPT_NOTES = """\
 * The clustered 10,000 × 2,500 instance has no known optimum: its LP bound is about 2 %
   above the best plans found, spopt's HiGHS ends its 300 s with the LP bound still as its
   dual bound, and `maximal_coverage(..., exact=True, time_limit_s=600)` on two more seeds
-  of the same family (13, 14) also ended at the time limit with no better plan and
-  gaps of 0.97 % and 0.89 %. The goal there is read as "at least spopt's objective".
+  of the same family (13, 14; run by hand on 2026-11-29) also ended at the time limit
+  with no better plan and gaps of 0.97 % and 0.89 %. Longer searches of ours (300,000
+  tabu steps, 26 s) reach 10,335.13 on seed 12, 0.24 % above the default plan. The goal
+  there is read as "at least spopt's objective".
 * Ours: `cKDTree.sparse_distance_matrix` radius query → scipy.sparse CSR, then
   `maximal_coverage(cover, weights, p, time_limit_s=120)`; its time includes the cover matrix.
   It uses two threads: the LP bound (HiGHS, which releases the GIL) is solved beside the
