@@ -27,7 +27,8 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask.blueprints import BlueprintSetupState
 
 from locator import coverage, export, params, readers, state
-from locator.demand import BEIJING_CELL_M, SHAANXI_CELL_M, from_points
+from locator.demand import BEIJING_CELL_M, SHAANXI_CELL_M
+from locator.demand_points import from_points
 from locator.errors import BadQuery
 from locator.plan import REGION_KIND, Plan, PlanRequest, Progress, run_plan
 from locator.plans import DemandCache, JobStatus, PlanJobs

@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 
 from locator import coverage
 from locator import demand as demand_models
+from locator.demand_points import from_points
 from locator.errors import BadQuery, DataError
 from locator.geodesy import distance_m, ecef_m
 from locator.index import Filters, StationIndex
@@ -152,7 +153,7 @@ def _demand(request: PlanRequest, data_dir: Path) -> demand_models.Demand:
         if request.region == "beijing"
         else demand_models.SHAANXI_CELL_M
     )
-    return demand_models.from_points(
+    return from_points(
         request.demand_path,
         data_dir,
         crs=request.demand_crs,

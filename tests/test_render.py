@@ -12,7 +12,8 @@ from PIL import Image
 
 from locator import render, render_style
 from locator.cli import main
-from locator.demand import BEIJING_CELL_M, default_model, from_points
+from locator.demand import BEIJING_CELL_M, default_model
+from locator.demand_points import from_points
 from locator.errors import BadQuery
 from locator.index import Filters
 from locator.plan import PlanRequest, run_plan

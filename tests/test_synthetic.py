@@ -1,4 +1,8 @@
-"""The synthetic station generator: determinism, placement, allocation and schema."""
+"""The synthetic station generator: determinism, placement, allocation and schema.
+
+The per-station attributes (hosts, hours, amenities, labels) are tested in
+test_synthetic_attributes.py.
+"""
 
 from __future__ import annotations
 
@@ -109,28 +113,14 @@ def test_kinds_ids_and_labels(stations: pd.DataFrame) -> None:
     assert set(stations["updated"]) == {"2022-09-01"}
 
 
-def test_amenity_cells_are_tri_state(stations: pd.DataFrame) -> None:
-    cells = stations[list(amenities.KEYS)].to_numpy()
-    assert set(np.unique(cells)) <= {"yes", "no", ""}
-    homes = stations[stations["kind"] == "driver_home"]
-    warm = stations[stations["kind"] == "warm_heart"]
-    assert (homes["truck_parking"] == "yes").all()  # defines the kind: never blanked
-    assert (warm["truck_parking"] == "no").all()
-    assert 0 < (warm["shower"] == "yes").mean() < 0.1
-    assert 0.05 < (cells == "").mean() < 0.15
-
-
-def test_docstring_states_every_assumption() -> None:
+def test_docstring_states_the_placement_numbers() -> None:
     doc = " ".join((synthetic.__doc__ or "").split())
-    assert set(amenities.KEYS) <= set(synthetic.AMENITY_PCT)
-    for key, (warm, home) in synthetic.AMENITY_PCT.items():
-        assert f"{key} {warm}/{home}" in doc
-    for hosts in synthetic.HOSTS.values():
-        for host, pct in hosts.items():
-            assert f"{host} {pct} %" in doc
-    for hours in synthetic.HOURS.values():
-        for value, pct in hours.items():
-            assert (f'"{value}" {pct} %' if value else f"blank {pct} %") in doc
+    assert f"{synthetic.KERNEL_SHARE:.0%}".replace("%", " %") in doc
+    for kind, (base_m, per_log_m) in synthetic.SIGMA_M.items():
+        assert (
+            f"{base_m / 1000:g} km + {per_log_m / 1000:g} km * ln(1 + population) for {kind}" in doc
+        )
+    assert "locator.synthetic_attributes" in doc  # where assumptions 4-7 live
 
 
 def test_build_default_writes_csv_and_meta(tmp_path: Path) -> None:
