@@ -2,8 +2,8 @@
 share with ``/coverage`` (:mod:`locator.api_coverage`), the maps and the embeds.
 
 The region's default demand model is built on first use and kept for the life of the
-app (``planning().demand``). ``POST /plans`` checks every parameter
-it can (a bad one is a 400, a bad uploaded demand file a 422, both before anything
+app (``planning().demand``). ``POST /plans`` checks every parameter it can (a bad one
+is a 400, a bad uploaded demand, candidate or exclusion file a 422, all before anything
 is queued), then queues the plan on the app's bounded :class:`~locator.plans.PlanJobs`
 pool and answers 202 with the plan's URL. Clients poll ``GET /plans/<id>`` and then
 download the sites. Radii are capped per region (``MAX_RADIUS_M``) so that one request
@@ -31,6 +31,7 @@ from locator.demand import BEIJING_CELL_M, SHAANXI_CELL_M
 from locator.demand_points import from_points
 from locator.errors import BadQuery
 from locator.plan import REGION_KIND, Plan, PlanRequest, Progress, run_plan
+from locator.plan_inputs import outside, read_candidates, read_exclusions
 from locator.plans import DemandCache, JobStatus, PlanJobs
 from locator.quotas import check_quotas
 from locator.regions import PROVINCES
@@ -54,7 +55,10 @@ PLAN_FIELDS = (
     "quotas",
     "time_limit_s",
     "demand_crs",
+    "candidates_crs",
+    "exclusions_crs",
 )
+UPLOADS = ("demand", "candidates", "exclusions")  # multipart file fields
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def _options() -> dict[str, Any]:
     return options
 
 
-def _plan_request(options: Mapping[str, Any], demand_path: Path | None) -> PlanRequest:
+def _plan_request(options: Mapping[str, Any], files: Mapping[str, Path]) -> PlanRequest:
     region = parse_region(options.get("region"))
     if options.get("new") is None:
         raise BadQuery("new (the number of new sites to place) is required.")
@@ -149,42 +153,61 @@ def _plan_request(options: Mapping[str, Any], demand_path: Path | None) -> PlanR
         if spacing
         else 0.0,
         quotas=check_quotas(options.get("quotas") or {}, _districts(region), new),
-        demand_path=demand_path,
+        demand_path=files.get("demand"),
         demand_crs=_text(options.get("demand_crs")),
+        candidates_path=files.get("candidates"),
+        candidates_crs=_text(options.get("candidates_crs")),
+        exclusions_path=files.get("exclusions"),
+        exclusions_crs=_text(options.get("exclusions_crs")),
         time_limit_s=limit or DEFAULT_TIME_LIMIT_S,
     )
 
 
-def _saved_upload(folder: Path) -> Path | None:
-    """The multipart ``demand`` file saved under ``folder``, or None without one."""
-    upload = request.files.get("demand")
-    if upload is None:
-        return None
-    name = Path(upload.filename or "demand.csv").name  # no folders: it stays in ``folder``
-    if Path(name).suffix.lower() not in readers.SUFFIXES:
-        raise BadQuery(
-            f"the demand file must be one of {', '.join(sorted(readers.SUFFIXES))}, "
-            f"got {upload.filename!r}."
-        )
-    path = folder / name  # keeps the client's name, which error messages then show
-    upload.save(path)
-    return path
+def _saved_uploads(folder: Path) -> dict[str, Path]:
+    """The multipart files (``UPLOADS``) saved under ``folder``, one subfolder each."""
+    unknown = sorted(set(request.files) - set(UPLOADS))
+    if unknown:
+        raise BadQuery(f"unknown file field {', '.join(unknown)}; use {', '.join(UPLOADS)}.")
+    saved = {}
+    for field, upload in request.files.items():
+        name = Path(upload.filename or f"{field}.csv").name  # no folders: it stays in ``folder``
+        if Path(name).suffix.lower() not in readers.SUFFIXES:
+            raise BadQuery(
+                f"the {field} file must be one of {', '.join(sorted(readers.SUFFIXES))}, "
+                f"got {upload.filename!r}."
+            )
+        (folder / field).mkdir()
+        saved[field] = folder / field / name  # the client's name, which errors then show
+        upload.save(saved[field])
+    return saved
 
 
-def _populated_cells(plan_request: PlanRequest) -> int:
-    """Demand cells with weight > 0: the most candidate sites a plan can have."""
-    st = state()
+def _site_count(plan_request: PlanRequest) -> tuple[int, str]:
+    """The most sites a plan can have, and what they are: the uploaded candidates outside
+    the exclusion zones, else the populated demand cells. Reads (so checks) every file."""
+    st, region = state(), plan_request.region
     if plan_request.demand_path is None:
-        found = planning().demand.get(plan_request.region)
+        found = planning().demand.get(region)
     else:
         found = from_points(
             plan_request.demand_path,
             st.settings["DATA_DIR"],
             crs=plan_request.demand_crs,
-            cell_size_m=CELL_M[plan_request.region],
-            region=plan_request.region,
+            cell_size_m=CELL_M[region],
+            region=region,
         )
-    return int((found.weight > 0).sum())
+    zones = None
+    if plan_request.exclusions_path is not None:
+        zones = read_exclusions(plan_request.exclusions_path, plan_request.exclusions_crs)
+    if plan_request.candidates_path is None:
+        return int((found.weight > 0).sum()), f"populated demand cells of {region}"
+    cands = read_candidates(
+        plan_request.candidates_path,
+        st.regions,
+        plan_request.station_kind,
+        plan_request.candidates_crs,
+    )
+    return len(cands if zones is None else outside(cands, zones)), "candidate sites"
 
 
 @bp.post("/plans")
@@ -196,25 +219,30 @@ def submit_plan() -> Any:
       description: 'Body: a JSON object {"region": "beijing", "new": 100, "radius_m": 1000,
         "kind": "warm_heart", "amenities": ["shower"], "min_spacing_m": 0,
         "quotas": {"110105": [2, 10]}, "time_limit_s": 60}, or a multipart form with the
-        same fields (quotas as JSON text) and an optional "demand" file of weighted points
-        (CSV, XLSX, GeoJSON or GeoPackage; demand_crs names its datum). Only "new" is
-        required. Quota keys are district adcodes or names; null means no bound.
-        Everything is checked before the plan is queued.'
+        same fields (quotas as JSON text) and optional files: "demand" (weighted points),
+        "candidates" (the only places new sites may go, a station file with host_type) and
+        "exclusions" (polygons where no new site may go). Points are CSV, XLSX, GeoJSON or
+        GeoPackage, zones GeoJSON or GeoPackage; demand_crs, candidates_crs and
+        exclusions_crs name their datum (wgs84, gcj02, bd09 or EPSG:n; default the CRS
+        in the file, else wgs84). Only "new" is required. Quota keys are district adcodes or
+        names; null means no bound. Everything is checked before the plan is queued.'
       responses:
         202: {description: '{"id", "status": "queued", "url"}; the Location header is the
               status URL'}
         400: {description: 'bad parameter: unknown region, kind, amenity or parameter,
-              radius_m <= 0 or too large, new larger than the populated demand cells,
+              radius_m <= 0 or too large, new larger than the candidate sites (the uploaded
+              candidates outside the exclusion zones, else the populated demand cells),
               time_limit_s over 300, malformed quotas',
               content: {application/json: {schema: Error}}}
-        422: {description: 'the uploaded demand file has bad rows (named by row number)',
+        422: {description: 'an uploaded file is unreadable or has bad rows or features
+              (named by number)',
               content: {application/json: {schema: Error}}}
         429: {description: 'the plan queue is full (LOCATOR_PLAN_QUEUE); try again later',
               content: {application/json: {schema: Error}}}
     """
     folder = Path(tempfile.mkdtemp(prefix="locator-upload-"))
     try:
-        plan_request = _plan_request(_options(), _saved_upload(folder))
+        plan_request = _plan_request(_options(), _saved_uploads(folder))
         job_id = queue_plan(plan_request, cleanup=lambda: shutil.rmtree(folder, ignore_errors=True))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -226,11 +254,11 @@ def submit_plan() -> Any:
 
 def queue_plan(plan_request: PlanRequest, cleanup: Callable[[], None] | None = None) -> str:
     """Check that the plan can have enough sites, queue it and return its id."""
-    cells = _populated_cells(plan_request)
-    if plan_request.new > cells:
+    sites, what = _site_count(plan_request)
+    if plan_request.new > sites:
         raise BadQuery(
-            f"new={plan_request.new} is more than the {cells:,} populated demand cells "
-            f"of {plan_request.region}; there are not that many candidate sites."
+            f"new={plan_request.new} is more than the {sites:,} {what}; "
+            "there are not that many candidate sites."
         )
     st = state()
     data_dir, index, regions = st.settings["DATA_DIR"], st.index, st.regions
@@ -271,6 +299,8 @@ def _request_json(plan_request: PlanRequest) -> dict[str, Any]:
         "quotas": {k: list(v) for k, v in plan_request.quotas.items()},
         "time_limit_s": plan_request.time_limit_s,
         "demand": "uploaded file" if plan_request.demand_path else "default model",
+        "candidates": "uploaded file" if plan_request.candidates_path else "demand cells",
+        "exclusions": "uploaded file" if plan_request.exclusions_path else None,
     }
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # locator.plan pulls in the solver; load it only when a comma
 KIND = click.Choice(["warm_heart", "driver_home"])
 REGION = click.Choice(["beijing", "shaanxi"])
 EXISTING = click.Path(path_type=Path, exists=True, dir_okay=False)
-CRS_HELP = "Datum of the file's coordinates: wgs84, gcj02, bd09 or EPSG:nnnn (default wgs84)."
+CRS_HELP = "Datum of the file: wgs84, gcj02, bd09 or EPSG:nnnn (default: its own CRS, else wgs84)."
 RADIUS = click.option(
     "--radius-m",
     type=click.FloatRange(min=0, min_open=True),
@@ -119,6 +119,7 @@ def _describe(done: Plan, stations: int, synthetic: bool) -> list[str]:
 @click.option("--candidates-crs", default=None, help=CRS_HELP)
 @click.option("--quotas", type=EXISTING, help="CSV/XLSX with columns district, min, max.")
 @click.option("--exclusions", type=EXISTING, help="Polygons where no new site may go.")
+@click.option("--exclusions-crs", default=None, help=CRS_HELP)
 @click.option("--min-spacing-m", type=click.FloatRange(min=0), default=0.0, show_default=True)
 @TIME_LIMIT
 @click.option(
@@ -139,6 +140,7 @@ def plan(
     candidates_crs: str | None,
     quotas: Path | None,
     exclusions: Path | None,
+    exclusions_crs: str | None,
     min_spacing_m: float,
     time_limit_s: float,
     out: Path,
@@ -166,6 +168,7 @@ def plan(
             candidates_path=candidates,
             candidates_crs=candidates_crs,
             exclusions_path=exclusions,
+            exclusions_crs=exclusions_crs,
             time_limit_s=time_limit_s,
         )
         done = _run_plan(request, st)

@@ -172,6 +172,11 @@ def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> LonLat:
     )
 
 
+def file_datum(file_crs: str | None) -> str:
+    """A file's own CRS as a name for :func:`parse_crs`: WGS84 when it has none or says so."""
+    return file_crs if file_crs and file_crs not in ("EPSG:4326", "OGC:CRS84") else "wgs84"
+
+
 def parse_crs(name: str) -> str:
     """Return the canonical name of a coordinate system: wgs84, gcj02, bd09 or EPSG:<code>.
 

@@ -63,9 +63,8 @@ def _datum(raw: RawTable, crs: str | None) -> str:
     """The datum of the coordinates: ``crs`` if given, else the file's own, else WGS84."""
     if crs is not None:
         return coords.parse_crs(crs)
-    own = raw.file_crs if raw.file_crs not in (None, "EPSG:4326", "OGC:CRS84") else "wgs84"
     try:
-        return coords.parse_crs(str(own))
+        return coords.parse_crs(coords.file_datum(raw.file_crs))
     except CoordinateError as exc:
         raise DataError(f"{Path(raw.path).name}: {exc.message} Pass crs explicitly.") from exc
 

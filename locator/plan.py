@@ -12,26 +12,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import shapely
 from scipy.spatial import cKDTree
 
 from locator import coverage
 from locator import demand as demand_models
 from locator.demand_points import from_points
-from locator.errors import BadQuery, DataError
+from locator.errors import BadQuery
 from locator.geodesy import distance_m, ecef_m
 from locator.index import Filters, StationIndex
-from locator.readers import read_raw
+from locator.plan_inputs import (
+    Candidates,
+    cell_candidates,
+    outside,
+    read_candidates,
+    read_exclusions,
+)
 from locator.regions import Regions
 from locator.siting import Constraints, CoverageResult, maximal_coverage
-from locator.validation import parse_stations
 
 REGION_KIND = {"beijing": "warm_heart", "shaanxi": "driver_home"}
-DEFAULT_HOST = "待定 (demand-cell centre)"
 Progress = Callable[[str, float], None]
 
 
@@ -51,6 +53,7 @@ class PlanRequest:
     candidates_path: Path | None = None
     candidates_crs: str | None = None
     exclusions_path: Path | None = None
+    exclusions_crs: str | None = None
     time_limit_s: float = 60.0
 
     @property
@@ -60,16 +63,6 @@ class PlanRequest:
     @property
     def radius(self) -> float:
         return self.radius_m or coverage.DEFAULT_RADIUS_M[self.station_kind]
-
-
-@dataclass(frozen=True)
-class Candidates:
-    lon: np.ndarray
-    lat: np.ndarray
-    host_type: np.ndarray
-    name: np.ndarray
-    district_adcode: np.ndarray
-    district_name: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -165,42 +158,15 @@ def _demand(request: PlanRequest, data_dir: Path) -> demand_models.Demand:
 def _candidates(
     request: PlanRequest, demand: demand_models.Demand, already: np.ndarray, regions: Regions
 ) -> Candidates:
-    """A user list (validated like a station file), or the uncovered demand-cell centres."""
+    """A user list (validated like a station file), or the uncovered demand-cell centres;
+    without those in an exclusion zone."""
     if request.candidates_path is not None:
-        parsed = parse_stations(
-            read_raw(request.candidates_path),
-            regions,
-            kind=request.station_kind,
-            crs=request.candidates_crs,
-        )
-        if parsed.errors:
-            raise DataError(
-                f"{len(parsed.errors)} error(s) in the candidate file; first: {parsed.errors[0]}",
-                parsed.errors,
-            )
-        f = parsed.stations
-        cands = Candidates(
-            f["lon"].to_numpy(float),
-            f["lat"].to_numpy(float),
-            f["host_type"].to_numpy(str),
-            f["name"].to_numpy(str),
-            f["district_adcode"].to_numpy(str),
-            f["district_name"].to_numpy(str),
-        )
+        path, kind, crs = request.candidates_path, request.station_kind, request.candidates_crs
+        cands = read_candidates(path, regions, kind, crs)
     else:
-        free = np.flatnonzero(~already & (demand.weight > 0))
-        cands = Candidates(
-            demand.lon[free],
-            demand.lat[free],
-            np.full(len(free), DEFAULT_HOST),
-            np.full(len(free), ""),
-            demand.district_adcode[free].astype(str),
-            demand.district_name[free].astype(str),
-        )
+        cands = cell_candidates(demand, already)
     if request.exclusions_path is not None:
-        zones = gpd.read_file(request.exclusions_path).to_crs("EPSG:4326").union_all()
-        keep = ~shapely.contains_xy(zones, cands.lon, cands.lat)
-        cands = Candidates(*(getattr(cands, f)[keep] for f in Candidates.__dataclass_fields__))
+        cands = outside(cands, read_exclusions(request.exclusions_path, request.exclusions_crs))
     return cands
 
 

@@ -163,7 +163,8 @@ def parse_stations(
         )
     text = {f: raw.cells[c].str.strip() for f, c in fields.items()}
     out = pd.DataFrame({f: text.get(f, "") for f in schema.FIELDS})
-    lon, lat, where = _coordinates(report, fields, text, regions, default_crs=crs or _file_crs(raw))
+    default_crs = crs or coords.file_datum(raw.file_crs)
+    lon, lat, where = _coordinates(report, fields, text, regions, default_crs=default_crs)
     out["lon"], out["lat"] = np.round(lon, 7), np.round(lat, 7)
     _fill_admin(out, regions, where)
     _check_kind(report, out, fields, kind)
@@ -175,12 +176,6 @@ def parse_stations(
     check_duplicates(report, out, fields["name"])
     problems = tuple(sorted(report.problems, key=lambda p: (p.row, p.severity != ERROR)))
     return ParseResult(out[~report.bad].reset_index(drop=True), problems)
-
-
-def _file_crs(raw: RawTable) -> str:
-    if raw.file_crs and raw.file_crs not in ("EPSG:4326", "OGC:CRS84"):
-        return raw.file_crs
-    return "wgs84"
 
 
 GEOGRAPHIC = ("wgs84", "gcj02", "bd09")

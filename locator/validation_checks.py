@@ -33,9 +33,9 @@ def fill_ids(report: Report, out: pd.DataFrame, id_col: str | None) -> None:
             + "|"
             + rows["name"]
             + "|"
-            + rows["lon"].round(6).astype(str)
+            + rows["lon"].round(6).astype(str).fillna("nan")  # a rejected row has no place
             + "|"
-            + rows["lat"].round(6).astype(str)
+            + rows["lat"].round(6).astype(str).fillna("nan")
         )
         out.loc[blank, "id"] = ["s-" + hashlib.sha1(k.encode()).hexdigest()[:12] for k in keys]
     dup = out["id"].duplicated(keep="first").to_numpy()

@@ -163,6 +163,65 @@ def test_bad_uploaded_demand_is_refused_with_its_row(api, plan_app):
     assert plan_app.extensions[api_plans.EXTENSION].jobs._jobs == {}
 
 
+# Partner shops, one by each demand cluster of DEMAND_CSV, and a park around the Haidian one.
+SHOPS_CSV = """name,lon,lat,host_type
+海淀便利店,116.30,39.981,便利店
+丰台加油站,116.28,39.85,加油站
+朝阳便利店,116.60,39.95,便利店
+"""
+PARK_RING = [[116.29, 39.97], [116.31, 39.97], [116.31, 39.99], [116.29, 39.99], [116.29, 39.97]]
+
+
+def zones(*geometries: dict) -> str:
+    features = [{"type": "Feature", "properties": {}, "geometry": g} for g in geometries]
+    return json.dumps({"type": "FeatureCollection", "features": features})
+
+
+PARK = zones({"type": "Polygon", "coordinates": [PARK_RING]})
+
+
+def post_with_files(api, new="2", **files):
+    form = {"new": new, "time_limit_s": "5", "demand": (io.BytesIO(DEMAND_CSV.encode()), "o.csv")}
+    for field, (text, name) in files.items():
+        form[field] = (io.BytesIO(text.encode("utf-8")), name)
+    return api.post("/api/v1/plans", data=form, content_type="multipart/form-data")
+
+
+def sites_of(api, response):
+    assert response.status_code == 202, response.json
+    body = poll(api, response.json["url"])
+    assert body["status"] == "done", body
+    features = json.loads(api.get(body["downloads"]["geojson"]).data)["features"]
+    return body["request"], [
+        (f["properties"]["name"], f["properties"]["host_type"]) for f in features
+    ]
+
+
+def test_uploaded_candidates_and_exclusion_zones(api):
+    # Haidian's shop covers 50, Fengtai's 15, Chaoyang's 5; the park rules out Haidian's.
+    request, sites = sites_of(api, post_with_files(api, candidates=(SHOPS_CSV, "shops.csv")))
+    assert sites == [("海淀便利店", "便利店"), ("丰台加油站", "加油站")]
+    assert (request["candidates"], request["exclusions"]) == ("uploaded file", None)
+    both = {"candidates": (SHOPS_CSV, "shops.csv"), "exclusions": (PARK, "park.geojson")}
+    request, sites = sites_of(api, post_with_files(api, **both))
+    assert sites == [("丰台加油站", "加油站"), ("朝阳便利店", "便利店")]
+    assert request["exclusions"] == "uploaded file"
+
+
+def test_bad_candidate_and_zone_files_are_refused_before_queueing(api, plan_app):
+    shops = (SHOPS_CSV, "shops.csv")
+    point = zones({"type": "Point", "coordinates": [116.3, 39.98]})
+    refused = post_with_files(api, candidates=shops, exclusions=(point, "park.geojson"))
+    assert_error(refused, 422, "park.geojson: exclusion zones must be valid")
+    assert "feature(s) 1 are not" in refused.json["error"]
+    bad_shops = (SHOPS_CSV + "坏店,116.3,north,便利店\n", "shops.csv")
+    assert_error(post_with_files(api, candidates=bad_shops), 422, "shops.csv:5 [lat='north']")
+    fewer = post_with_files(api, new="3", candidates=shops, exclusions=(PARK, "park.geojson"))
+    assert_error(fewer, 400, "new=3 is more than the 2 candidate sites")
+    assert_error(post_with_files(api, stations=shops), 400, "unknown file field stations")
+    assert plan_app.extensions[api_plans.EXTENSION].jobs._jobs == {}
+
+
 def test_openapi_documents_the_plan_endpoints(api):
     paths = api.get("/api/v1/openapi.json").json["paths"]
     assert {"/api/v1/coverage", "/api/v1/plans", "/api/v1/plans/{plan_id}"} <= set(paths)

@@ -11,9 +11,10 @@ import pyogrio
 import pytest
 from click.testing import CliRunner
 
-from locator import cli_plans
+from locator import cli_plans, coords
 from locator.cli import main
 from tests.conftest import TINY_CSV, write_dataset
+from tests.test_api_plans import PARK_RING, SHOPS_CSV, zones
 from tests.test_plans import DEMAND_CSV
 
 
@@ -138,6 +139,29 @@ def test_bad_demand_file_names_its_row(runner, tmp_path):
     result = plan(runner, bad, tmp_path / "sites.csv")
     assert result.exit_code == 1
     assert "orders.csv: row 7, column 'lat'" in result.output
+
+
+def test_candidates_and_zones_drawn_on_amap(runner, demand, tmp_path):
+    shops, park = tmp_path / "shops.csv", tmp_path / "park.geojson"
+    shops.write_text(SHOPS_CSV, encoding="utf-8")
+    lon, lat = coords.wgs84_to_gcj02(*zip(*PARK_RING, strict=True))
+    park.write_text(
+        zones({"type": "Polygon", "coordinates": [list(zip(lon, lat, strict=True))]}), "utf-8"
+    )
+    out = tmp_path / "sites.csv"
+    files = ["--candidates", str(shops), "--exclusions", str(park), "--exclusions-crs", "gcj02"]
+    result = plan(runner, demand, out, *files)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    assert [(r["name"], r["host_type"]) for r in rows] == [
+        ("丰台加油站", "加油站"),
+        ("朝阳便利店", "便利店"),
+    ]
+    written = out.read_bytes()
+    park.write_text(zones({"type": "Point", "coordinates": [116.3, 39.98]}), "utf-8")
+    result = plan(runner, demand, out, *files)
+    assert result.exit_code == 1 and out.read_bytes() == written  # the last plan is kept
+    assert "park.geojson: exclusion zones must be valid" in result.output
 
 
 def test_modelled_demand_is_called_modelled(runner, demand, tmp_path):

@@ -83,6 +83,14 @@ def test_missing_kind_column_needs_kind_option(tmp_path, regions):
     assert result.stations["id"].iloc[0].startswith("s-")  # generated, stable id
 
 
+def test_a_row_without_id_or_coordinates_is_reported_not_a_crash(tmp_path, regions):
+    # The generated id hashes the coordinates, which a rejected row does not have.
+    header, body = "name,lon,lat\n", "东单驿站,116.418,39.913\n无坐标,x,39.9\n"
+    result = parse(tmp_path, regions, body, header, kind="warm_heart")
+    assert [(p.row, p.code) for p in result.errors] == [(3, "bad_coordinate")]
+    assert len(result.stations) == 1
+
+
 def test_unknown_amenity_words_are_reported_not_dropped(tmp_path, regions):
     result = parse(tmp_path, regions, "a1,东单驿站,warm_heart,116.418,39.913,24/7,,淋浴、按摩椅\n")
     assert codes(result) == [(2, "unknown_amenity", "warning")]
