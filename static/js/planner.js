@@ -61,17 +61,38 @@
     return body;
   }
 
+  // JSON, or a multipart form when the planner chose files (the API takes the same fields).
+  function planRequest(body) {
+    var chosen = ["demand", "candidates", "exclusions"].filter(function (name) {
+      return document.getElementById(name + "-file").files.length > 0;
+    });
+    if (!chosen.length) {
+      return {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify(body)
+      };
+    }
+    var data = new FormData(), crs = document.getElementById("files-crs").value;
+    Object.keys(body).forEach(function (key) {
+      var value = body[key];
+      if (key === "quotas") { value = JSON.stringify(value); }
+      data.append(key, Array.isArray(value) ? value.join(",") : String(value));
+    });
+    chosen.forEach(function (name) {
+      data.append(name, document.getElementById(name + "-file").files[0]);
+      if (crs) { data.append(name + "_crs", crs); }
+    });
+    return { method: "POST", headers: { "Accept": "application/json" }, body: data };
+  }
+
   function start() {
     if (!form.reportValidity()) { return; }
     var body;
     try { body = planBody(); } catch (err) { say("failed", err.message, null); return; }
     startButton.disabled = true;
     say("starting", T.starting, 0);
-    fetch(cfg.urls.plans, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
-      body: JSON.stringify(body)
-    })
+    fetch(cfg.urls.plans, planRequest(body))
       .then(function (r) {
         return r.json().then(function (answer) {
           if (!r.ok) { throw new Error(answer.error || "HTTP " + r.status); }

@@ -9,6 +9,7 @@ are aborted like every other external request.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from locator import api_plans, coords, create_app
 from tests.browser.conftest import serve
 from tests.browser.support import ARTIFACTS, XSS_NAME, PageLog
 from tests.conftest import DATA, write_dataset
+from tests.test_api_plans import PARK_RING, SHOPS_CSV, zones
 
 WARM_HEART = 4  # warm-heart stations in STATIONS_CSV: the ones a Beijing plan counts
 B1 = (116.418, 39.913)
@@ -151,6 +153,32 @@ def test_a_plan_shows_progress_then_table_chart_markers_and_downloads(
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "planner.png"), full_page=True)
     assert page_log.console_errors == []
+
+
+def test_a_plan_from_uploaded_sites_keeps_out_of_the_exclusion_zone(
+    page: Page, live_server: str, page_log: PageLog, tmp_path: Path
+) -> None:
+    shops, park, point = tmp_path / "shops.csv", tmp_path / "park.geojson", tmp_path / "bad.geojson"
+    shops.write_text(SHOPS_CSV, encoding="utf-8")
+    park.write_text(zones({"type": "Polygon", "coordinates": [PARK_RING]}), encoding="utf-8")
+    point.write_text(zones({"type": "Point", "coordinates": [116.3, 39.98]}), encoding="utf-8")
+    open_planner(page, live_server, "tiles=none&lang=en")
+    page.click("#plan-files summary")
+    page.fill("#new", "2")
+    page.set_input_files("#candidates-file", str(shops))
+    page.set_input_files("#exclusions-file", str(point))
+    page.click("#start-plan")
+    page.wait_for_selector('#plan-progress[data-state="failed"]', timeout=15_000)
+    assert "bad.geojson: exclusion zones must be valid" in page.inner_text("#plan-status")
+    page.set_input_files("#exclusions-file", str(park))
+    with page.expect_navigation(timeout=30_000):
+        page.click("#start-plan")
+    page.wait_for_selector("#curve svg", state="attached", timeout=15_000)
+    href = page.locator('#downloads a[data-format="GeoJSON"]').get_attribute("href")
+    features = page.request.get(live_server + href).json()["features"]
+    sites = sorted((f["properties"]["name"], f["properties"]["host_type"]) for f in features)
+    assert sites == [("丰台加油站", "加油站"), ("朝阳便利店", "便利店")]  # not the park's shop
+    assert [e for e in page_log.console_errors if "422" not in e] == []  # the refused file
 
 
 def test_amap_tiles_shift_the_rendered_stations(
