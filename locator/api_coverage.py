@@ -13,7 +13,8 @@ import pandas as pd
 from flask import Blueprint, request
 
 from locator import coverage, export, params, state
-from locator.api_plans import parse_radius, parse_region, planning
+from locator.api_plan_params import parse_radius, parse_region
+from locator.api_plans import planning
 from locator.index import Filters
 from locator.plan import REGION_KIND
 

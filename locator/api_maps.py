@@ -19,7 +19,8 @@ from flask import Blueprint, Response, current_app, request
 from flask.blueprints import BlueprintSetupState
 
 from locator import i18n, params, render, state
-from locator.api_plans import parse_radius, parse_region, planning, shared_plan
+from locator.api_plan_params import parse_radius, parse_region
+from locator.api_plans import planning, shared_plan
 from locator.embedding import MAX_EMBED_NEW
 from locator.errors import BadQuery
 from locator.index import Filters

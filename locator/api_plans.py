@@ -1,13 +1,11 @@
-"""Siting-plan endpoints under ``/api/v1``, and the region and radius parameters they
-share with ``/coverage`` (:mod:`locator.api_coverage`), the maps and the embeds.
+"""Siting-plan endpoints under ``/api/v1``.
 
 The region's default demand model is built on first use and kept for the life of the
 app (``planning().demand``). ``POST /plans`` checks every parameter it can (a bad one
-is a 400, a bad uploaded demand, candidate or exclusion file a 422, all before anything
-is queued), then queues the plan on the app's bounded :class:`~locator.plans.PlanJobs`
-pool and answers 202 with the plan's URL. Clients poll ``GET /plans/<id>`` and then
-download the sites. Radii are capped per region (``MAX_RADIUS_M``) so that one request
-cannot build a coverage matrix too large for the server.
+is a 400, see :mod:`locator.api_plan_params`; a bad uploaded demand, candidate or
+exclusion file a 422, all before anything is queued), then queues the plan on the app's
+bounded :class:`~locator.plans.PlanJobs` pool and answers 202 with the plan's URL.
+Clients poll ``GET /plans/<id>`` and then download the sites.
 """
 
 from __future__ import annotations
@@ -17,48 +15,31 @@ import datetime as dt
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, url_for
 from flask.blueprints import BlueprintSetupState
 
-from locator import coverage, export, params, readers, state
+from locator import export, state
+from locator.api_plan_params import (
+    plan_options,
+    read_plan_request,
+    region_districts,
+    saved_uploads,
+)
 from locator.demand import BEIJING_CELL_M, SHAANXI_CELL_M
 from locator.demand_points import from_points
 from locator.errors import BadQuery
-from locator.plan import REGION_KIND, Plan, PlanRequest, Progress, run_plan
-from locator.plan_inputs import outside, read_candidates, read_exclusions
+from locator.plan import Plan, PlanRequest, Progress, run_plan, site_count
 from locator.plans import DemandCache, JobStatus, PlanJobs
-from locator.quotas import check_quotas
-from locator.regions import PROVINCES
 
 bp = Blueprint("plans", __name__, url_prefix="/api/v1")
 
 EXTENSION = "locator.plans"
-MAX_RADIUS_M = {"beijing": 5_000.0, "shaanxi": 30_000.0}  # 500 m and 2 km demand cells
-MAX_NEW = 100_000
-MAX_SPACING_M = 50_000.0
-MAX_TIME_LIMIT_S = 300.0
-DEFAULT_TIME_LIMIT_S = 60.0
 CELL_M = {"beijing": BEIJING_CELL_M, "shaanxi": SHAANXI_CELL_M}
-PLAN_FIELDS = (
-    "region",
-    "new",
-    "radius_m",
-    "kind",
-    "amenities",
-    "min_spacing_m",
-    "quotas",
-    "time_limit_s",
-    "demand_crs",
-    "candidates_crs",
-    "exclusions_crs",
-)
-UPLOADS = ("demand", "candidates", "exclusions")  # multipart file fields
 
 
 @dataclass(frozen=True)
@@ -82,109 +63,9 @@ def planning() -> Planning:
     return found
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
-
-
-def parse_region(value: Any) -> str:
-    """The region asked for (default beijing); BadQuery if unknown or not loaded here."""
-    region = (_text(value) or "beijing").strip().lower()
-    if region not in REGION_KIND:
-        raise BadQuery(f"unknown region {value!r}; use one of {', '.join(REGION_KIND)}.")
-    if region not in state().regions.names:
-        raise BadQuery(f"region {region} is not loaded on this server (see LOCATOR_REGION).")
-    return region
-
-
-def parse_radius(value: Any, region: str, kind: str) -> float:
-    """The radius in metres, at most ``MAX_RADIUS_M[region]``; the kind's default when absent."""
-    found = params.parse_positive("radius_m", _text(value), MAX_RADIUS_M[region])
-    return found or coverage.DEFAULT_RADIUS_M[kind]
-
-
-def _districts(region: str) -> pd.DataFrame:
-    frame = state().regions.districts
-    return frame[frame["province_adcode"] == PROVINCES[region]]
-
-
-def _options() -> dict[str, Any]:
-    """Plan parameters from a JSON object or a multipart form; unknown names are refused."""
-    if request.mimetype == "multipart/form-data":
-        options: dict[str, Any] = dict(request.form)
-        if "quotas" in options:
-            try:
-                options["quotas"] = json.loads(options["quotas"])
-            except ValueError:
-                raise BadQuery('quotas must be JSON like {"110105": [2, 10]}.') from None
-    else:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise BadQuery('send a JSON object like {"region": "beijing", "new": 10}.')
-        options = body
-    unknown = sorted(set(options) - set(PLAN_FIELDS))
-    if unknown:
-        raise BadQuery(f"unknown parameter {', '.join(unknown)}; use {', '.join(PLAN_FIELDS)}.")
-    return options
-
-
-def _plan_request(options: Mapping[str, Any], files: Mapping[str, Path]) -> PlanRequest:
-    region = parse_region(options.get("region"))
-    if options.get("new") is None:
-        raise BadQuery("new (the number of new sites to place) is required.")
-    new = params.parse_int("new", _text(options.get("new")), 0, 1, MAX_NEW)
-    kind = params.parse_kind(_text(options.get("kind")))
-    spacing = _text(options.get("min_spacing_m"))
-    limit = params.parse_positive(
-        "time_limit_s", _text(options.get("time_limit_s")), MAX_TIME_LIMIT_S
-    )
-    return PlanRequest(
-        region=region,
-        new=new,
-        radius_m=parse_radius(options.get("radius_m"), region, kind or REGION_KIND[region]),
-        kind=kind,
-        amenities=params.parse_amenities(_text(options.get("amenities"))),
-        min_spacing_m=params.parse_float("min_spacing_m", spacing, 0, MAX_SPACING_M)
-        if spacing
-        else 0.0,
-        quotas=check_quotas(options.get("quotas") or {}, _districts(region), new),
-        demand_path=files.get("demand"),
-        demand_crs=_text(options.get("demand_crs")),
-        candidates_path=files.get("candidates"),
-        candidates_crs=_text(options.get("candidates_crs")),
-        exclusions_path=files.get("exclusions"),
-        exclusions_crs=_text(options.get("exclusions_crs")),
-        time_limit_s=limit or DEFAULT_TIME_LIMIT_S,
-    )
-
-
-def _saved_uploads(folder: Path) -> dict[str, Path]:
-    """The multipart files (``UPLOADS``) saved under ``folder``, one subfolder each."""
-    unknown = sorted(set(request.files) - set(UPLOADS))
-    if unknown:
-        raise BadQuery(f"unknown file field {', '.join(unknown)}; use {', '.join(UPLOADS)}.")
-    saved = {}
-    for field, upload in request.files.items():
-        name = Path(upload.filename or f"{field}.csv").name  # no folders: it stays in ``folder``
-        if Path(name).suffix.lower() not in readers.SUFFIXES:
-            raise BadQuery(
-                f"the {field} file must be one of {', '.join(sorted(readers.SUFFIXES))}, "
-                f"got {upload.filename!r}."
-            )
-        (folder / field).mkdir()
-        saved[field] = folder / field / name  # the client's name, which errors then show
-        upload.save(saved[field])
-    return saved
-
-
 def _site_count(plan_request: PlanRequest) -> tuple[int, str]:
-    """The most sites a plan can have, and what they are: the uploaded candidates outside
-    the exclusion zones, else the populated demand cells. Reads (so checks) every file."""
+    """:func:`locator.plan.site_count` with the cached demand model (or the uploaded demand,
+    read and so checked here)."""
     st, region = state(), plan_request.region
     if plan_request.demand_path is None:
         found = planning().demand.get(region)
@@ -196,18 +77,7 @@ def _site_count(plan_request: PlanRequest) -> tuple[int, str]:
             cell_size_m=CELL_M[region],
             region=region,
         )
-    zones = None
-    if plan_request.exclusions_path is not None:
-        zones = read_exclusions(plan_request.exclusions_path, plan_request.exclusions_crs)
-    if plan_request.candidates_path is None:
-        return int((found.weight > 0).sum()), f"populated demand cells of {region}"
-    cands = read_candidates(
-        plan_request.candidates_path,
-        st.regions,
-        plan_request.station_kind,
-        plan_request.candidates_crs,
-    )
-    return len(cands if zones is None else outside(cands, zones)), "candidate sites"
+    return site_count(plan_request, found, st.regions)
 
 
 @bp.post("/plans")
@@ -242,7 +112,7 @@ def submit_plan() -> Any:
     """
     folder = Path(tempfile.mkdtemp(prefix="locator-upload-"))
     try:
-        plan_request = _plan_request(_options(), _saved_uploads(folder))
+        plan_request = read_plan_request(plan_options(), saved_uploads(folder))
         job_id = queue_plan(plan_request, cleanup=lambda: shutil.rmtree(folder, ignore_errors=True))
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -371,7 +241,7 @@ def plan_sites(plan_id: str, fmt: str) -> Any:
     elif fmt == "csv":
         body = export.sites_csv(plan)
     else:
-        body = export.gpkg_bytes(plan, _districts(plan.request.region))
+        body = export.gpkg_bytes(plan, region_districts(plan.request.region))
     return Response(
         body,
         mimetype=export.MEDIA_TYPES[fmt],

@@ -24,7 +24,8 @@ from flask_babel import gettext as _
 
 from locator import embedding, export, i18n, params, state
 from locator.api import error_response
-from locator.api_plans import MAX_RADIUS_M, planning, shared_plan
+from locator.api_plan_params import MAX_RADIUS_M
+from locator.api_plans import planning, shared_plan
 from locator.embedding import Flags
 from locator.errors import BadQuery, LocatorError, NotFound
 from locator.pages import current_lang, finder_text, select_locale

@@ -24,7 +24,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from locator import coverage, export, i18n, map_layers, maps, params, state
-from locator.api_plans import MAX_RADIUS_M, planning
+from locator.api_plan_params import MAX_RADIUS_M
+from locator.api_plans import planning
 from locator.errors import BadQuery, NotFound
 from locator.index import Filters
 from locator.map_style import TILES, MapText

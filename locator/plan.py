@@ -138,6 +138,21 @@ def run_plan(
     )
 
 
+def site_count(
+    request: PlanRequest, demand: demand_models.Demand, regions: Regions
+) -> tuple[int, str]:
+    """The most sites a plan can have, and what they are: the uploaded candidates outside
+    the exclusion zones, else the populated demand cells. Reads (so checks) both files."""
+    zones = None
+    if request.exclusions_path is not None:
+        zones = read_exclusions(request.exclusions_path, request.exclusions_crs)
+    if request.candidates_path is None:
+        return int((demand.weight > 0).sum()), f"populated demand cells of {request.region}"
+    path, kind, crs = request.candidates_path, request.station_kind, request.candidates_crs
+    cands = read_candidates(path, regions, kind, crs)
+    return len(cands if zones is None else outside(cands, zones)), "candidate sites"
+
+
 def _demand(request: PlanRequest, data_dir: Path) -> demand_models.Demand:
     if request.demand_path is None:
         return demand_models.default_model(data_dir, request.region)
