@@ -106,8 +106,8 @@ def run_plan(
     already = coverage.covered_mask(demand, index.lon[rows], index.lat[rows], request.radius)
     progress("candidates", 0.25)
     cands = _candidates(request, demand, already, regions)
-    if request.new > len(cands.lon):
-        raise BadQuery(f"new={request.new} is more than the {len(cands.lon)} candidate sites.")
+    if request.new > len(cands):
+        raise BadQuery(f"new={request.new} is more than the {len(cands)} candidate sites.")
     cover = coverage.cover_matrix(demand.lon, demand.lat, cands.lon, cands.lat, request.radius)
     progress("optimising", 0.35)
     result = maximal_coverage(
@@ -141,16 +141,13 @@ def run_plan(
 def site_count(
     request: PlanRequest, demand: demand_models.Demand, regions: Regions
 ) -> tuple[int, str]:
-    """The most sites a plan can have, and what they are: the uploaded candidates outside
-    the exclusion zones, else the populated demand cells. Reads (so checks) both files."""
-    zones = None
-    if request.exclusions_path is not None:
-        zones = read_exclusions(request.exclusions_path, request.exclusions_crs)
-    if request.candidates_path is None:
-        return int((demand.weight > 0).sum()), f"populated demand cells of {request.region}"
-    path, kind, crs = request.candidates_path, request.station_kind, request.candidates_crs
-    cands = read_candidates(path, regions, kind, crs)
-    return len(cands if zones is None else outside(cands, zones)), "candidate sites"
+    """The most sites a plan can have (its candidates before existing stations are counted),
+    and what they are. Reads, and so checks, the candidate and exclusion files."""
+    cands = _candidates(request, demand, np.zeros(len(demand.weight), bool), regions)
+    if request.candidates_path is not None:
+        return len(cands), "candidate sites"
+    zones = " outside the exclusion zones" if request.exclusions_path is not None else ""
+    return len(cands), f"populated demand cells of {request.region}{zones}"
 
 
 def _demand(request: PlanRequest, data_dir: Path) -> demand_models.Demand:

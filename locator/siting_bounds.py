@@ -122,12 +122,13 @@ def fixed_sites(model: Model, u: np.ndarray, lower: float) -> tuple[np.ndarray, 
     """
     if not 0 < model.p < model.n:
         return np.zeros(model.n, bool), np.zeros(model.n, bool)
-    value, top = _lagrangian(model, u)
     reduced = model.A.T @ u
-    positive = np.sort(np.maximum(reduced, 0))[::-1]
+    order = np.argsort(-reduced, kind="stable")
+    positive = np.maximum(reduced[order], 0)
+    value = float((model.w - u).sum() + positive[: model.p].sum())  # L(u), as _lagrangian
     pth, next_ = positive[model.p - 1], positive[model.p]
     in_top = np.zeros(model.n, bool)
-    in_top[top] = True
+    in_top[order[: model.p]] = True
     below = lower - TOLERANCE * max(float(model.w.sum()), 1.0)
     off = ~in_top & (value - pth + reduced < below)
     on = in_top & (value - np.maximum(reduced, 0) + next_ < below)
