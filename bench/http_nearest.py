@@ -286,8 +286,9 @@ def part_timers(app: Flask) -> Iterator[dict[str, float]]:
     """Time the parts of ``/api/v1/nearest`` inside real requests by wrapping, in this
     process only, what the route calls; yields CPU seconds (this thread) per part.
     Only the outermost wrapped call is counted, so no time is counted twice."""
-    import locator.api_search as route
-    from locator import coords, params, serialise
+    import locator.web.search as route
+    from locator import coords, params
+    from locator.web import serialise
 
     st = app.extensions["locator"]
     spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)

@@ -40,9 +40,9 @@ import pandas as pd
 from nearest import Timing, clock, load_average, machine, markdown, met, paired, record
 
 from locator import amenities, create_app
-from locator.readers import read_raw
 from locator.regions import Regions, load_regions
-from locator.validation import parse_stations
+from locator.stations.readers import read_raw
+from locator.stations.validation import parse_stations
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"

@@ -54,7 +54,7 @@ from playwright.sync_api import Browser, sync_playwright
 from werkzeug.serving import make_server
 
 from locator import create_app
-from locator.pages_planner import CACHE
+from locator.web.planner import CACHE
 
 HEADING = "## Maps (bench/maps.py)"
 CHROMIUM = "/usr/bin/chromium"

@@ -43,7 +43,7 @@ from scipy.spatial import cKDTree
 
 from locator import amenities, schema
 from locator.index import Filters, StationIndex
-from locator.stations import DatasetInfo, StationTable, build_table
+from locator.stations.table import DatasetInfo, StationTable, build_table
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "BENCHMARKS.md"
@@ -581,7 +581,7 @@ Setup. {args.stations:,} synthetic stations (seeded): {1 - UNIFORM_SHARE:.0%} in
 clusters around {CITIES} seeded city centres (Zipf-like sizes, 3–30 km spread) within lon
 {WEST:g}–{EAST:g}, lat {SOUTH:g}–{NORTH:g}, the rest uniform over that box; {args.queries:,}
 query points drawn the same way from another seed. The table is built with
-`locator.stations.build_table` (canonical columns, opening_hours `24/7`). All searches run
+`locator.stations.table.build_table` (canonical columns, opening_hours `24/7`). All searches run
 single-threaded in one process, interleaved repeat by repeat after one untimed warm-up each.
 
 * Ours takes WGS84 lon/lat and returns ellipsoidal distances, so its time includes

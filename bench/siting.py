@@ -68,7 +68,7 @@ BEIJING_GAP_GOAL = 0.005
 BROWSER_WAIT_S = 60.0
 HARD_GAIN_GOAL = 0.02  # ours at least 2 % above plain greedy
 SPOPT_TIME_LIMIT_S = 120.0
-PLANNER_TIME_LIMIT_S = 60.0  # locator.plan's default
+PLANNER_TIME_LIMIT_S = 60.0  # locator.planning.plan's default
 
 SECTION_INTRO = """\
 `locator.siting.maximal_coverage` (sparse coverage matrix in, plan + bound + gap out) on
@@ -248,7 +248,7 @@ def lazy_greedy(cover: sp.spmatrix, weight: np.ndarray, p: int) -> tuple[list[in
 
 
 def lp_bound(cover: sp.spmatrix, weight: np.ndarray, p: int) -> float:
-    """The LP relaxation's optimum, independent of locator.siting (HiGHS interior point
+    """The LP relaxation's optimum, independent of locator.siting.maximal (HiGHS interior point
     with crossover): max w.y s.t. y_i <= sum_j a_ij x_j, sum x <= p, 0 <= x, y <= 1."""
     a = sp.csr_matrix(cover, dtype=float)
     m, n = a.shape

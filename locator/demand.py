@@ -35,7 +35,7 @@ in business districts by day), the road network and access, actual courier, ride
 truck activity, land use (lakes, mountains and parks get the floor share), change since
 2020, and gaps in the GeoNames place list.
 
-User demand, weighted points summed into the same grid, is in :mod:`locator.demand_points`.
+User demand, weighted points summed into the same grid, is in :mod:`locator.planning.demand_points`.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from locator.regions import PROVINCES, load_regions
 
 BEIJING_CELL_M = 500.0
 SHAANXI_CELL_M = 2000.0
+CELL_M = {"beijing": BEIJING_CELL_M, "shaanxi": SHAANXI_CELL_M}  # default cell per region
 CELL_SIZE_RANGE_M = (100.0, 50_000.0)
 FLOOR_SHARE = 0.05
 KERNEL_CUTOFF_SIGMAS = 3.0

@@ -19,8 +19,10 @@ class LocatorError(Exception):
         if status is not None:
             self.status = status
 
-    def to_dict(self) -> dict[str, object]:
-        return {"ok": False, "error": self.message, "status": self.status}
+
+def error_body(message: str, status: int) -> dict[str, object]:
+    """The one JSON error shape every API answer with a 4xx or 5xx status has."""
+    return {"ok": False, "error": message, "status": status}
 
 
 class BadQuery(LocatorError, ValueError):
@@ -38,7 +40,7 @@ class NotFound(LocatorError, LookupError):
 class DataError(LocatorError, ValueError):
     """An input file cannot be used as it is (HTTP 422).
 
-    ``problems`` holds the row-level findings (see ``locator.validation.Problem``).
+    ``problems`` holds the row-level findings (see ``locator.stations.validation.Problem``).
     """
 
     status = 422

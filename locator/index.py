@@ -34,21 +34,12 @@ from locator.geodesy import (
     reduced_distance_m,
     reduced_latitude,
 )
-from locator.stations import StationTable
+from locator.params import Filters
+from locator.stations.table import StationTable
 
 MAX_CACHED_SUBSETS = 256
 FAR_CHORD_M = 500_000.0  # beyond this the batch search ranks by Andoyer-Lambert instead
 _Measured = tuple[float, int, float, int]  # distance_m, row, bearing_deg, open state
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a station must offer. ``open_at`` drops stations closed then (unknown hours stay)."""
-
-    kind: str | None = None
-    amenities: tuple[str, ...] = ()
-    include_unknown: bool = False
-    open_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

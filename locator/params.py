@@ -8,9 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from locator import amenities, coords, schema
 from locator.errors import BadQuery
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a station must offer. ``open_at`` drops stations closed then (unknown hours stay)."""
+
+    kind: str | None = None
+    amenities: tuple[str, ...] = ()
+    include_unknown: bool = False
+    open_at: dt.datetime | None = None
 
 
 def parse_int(name: str, value: str | None, default: int, lo: int, hi: int) -> int:
@@ -132,3 +145,25 @@ def parse_positive(name: str, value: str | None, hi: float) -> float | None:
     if number <= 0:
         raise BadQuery(f"{name} must be greater than 0, got {value!r}.")
     return number
+
+
+def text(value: Any) -> str | None:
+    """A JSON or form value as the string these parsers take: ``None`` stays ``None``,
+    booleans are ``true``/``false`` and lists are joined with commas."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def parse_filters(args: Mapping[str, Any]) -> Filters:
+    """kind, amenities (comma list or JSON list), include_unknown and open_at from a mapping."""
+    return Filters(
+        kind=parse_kind(text(args.get("kind"))),
+        amenities=parse_amenities(text(args.get("amenities"))),
+        include_unknown=parse_bool("include_unknown", text(args.get("include_unknown"))),
+        open_at=parse_datetime("open_at", text(args.get("open_at"))),
+    )

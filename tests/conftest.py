@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from locator import api_plans, create_app
+from locator import create_app
 from locator.errors import BadQuery
+from locator.planning import service
 from locator.regions import Regions, load_regions
+from locator.web.state import state_of
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -68,7 +70,7 @@ def make_plan_app(tmp_path: Path, csv_text: str = TINY_CSV, **settings):
 def plan_app(tmp_path):
     app = make_plan_app(tmp_path)
     yield app
-    app.extensions["locator.plans"].jobs.shutdown(wait=True)
+    state_of(app).planner.jobs.shutdown(wait=True)
 
 
 @pytest.fixture()
@@ -82,6 +84,6 @@ def gate(monkeypatch):
         assert release.wait(10)
         raise BadQuery("released")
 
-    monkeypatch.setattr(api_plans, "run_plan", blocked)
+    monkeypatch.setattr(service, "run_plan", blocked)
     yield started, release
     release.set()

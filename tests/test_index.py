@@ -11,7 +11,7 @@ import pytest
 
 from locator import amenities, schema
 from locator.index import Filters, StationIndex
-from locator.stations import DatasetInfo, build_table
+from locator.stations.table import DatasetInfo, build_table
 
 GEOD = pyproj.Geod(ellps="WGS84")
 MONDAY_9PM = dt.datetime(2026, 11, 30, 21, 0)  # Beijing time

@@ -1,6 +1,6 @@
 // DOM helpers shared by the pages' scripts. Text always goes in through textContent, so
 // names from data files are never parsed as HTML.
-var LocatorDom = (function () {
+(function (locator) {
   "use strict";
 
   function el(tag, className, text) {
@@ -14,12 +14,6 @@ var LocatorDom = (function () {
     return parent.appendChild(el(tag, className, text));
   }
 
-  // "{matched} matched" with {matched} filled in; values are plain text, never markup.
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (whole, name) {
-      return name in values ? String(values[name]) : whole;
-    });
-  }
-
-  return { el: el, add: add, fill: fill };
-})();
+  locator.el = el;
+  locator.add = add;
+})(window.locator = window.locator || {});

@@ -3,9 +3,9 @@
 // setters, never as HTML. The page tells its host how tall it is with postMessage, so that the
 // host's embed-host.js can size the iframe. Overlays arrive in the datum of the tiles (the
 // server shifts them for Amap), so nothing here converts coordinates.
-(function () {
+(function (locator) {
   "use strict";
-  var el = LocatorDom.el, add = LocatorDom.add, fill = LocatorDom.fill;
+  var el = locator.el, add = locator.add, fill = locator.fill, getJson = locator.getJson;
   var configEl = document.getElementById("embed-config");
   var cfg = configEl ? JSON.parse(configEl.textContent) : {};
 
@@ -35,12 +35,14 @@
   // --- a plan that is still running: check again until it is done --------------------------
   if (cfg.poll) {
     var poll = function () {
-      fetch(cfg.poll).then(function (r) { return r.ok ? r.json() : { status: "gone" }; })
+      getJson(cfg.poll)
         .then(function (job) {
           if (job.status === "queued" || job.status === "running") { setTimeout(poll, 2000); }
           else { window.location.reload(); }
         })
-        .catch(function () { setTimeout(poll, 5000); });
+        .catch(function (err) {  // an answer with an error status: the plan is gone
+          if (err.status) { window.location.reload(); } else { setTimeout(poll, 5000); }
+        });
     };
     setTimeout(poll, 2000);
   }
@@ -49,8 +51,6 @@
   if (!mapEl || !window.L) { return; }
 
   var T = cfg.text;
-  var COLOURS = { warm_heart: "#d94801", driver_home: "#2171b5", site: "#7b2cbf" };
-  var SHARE_COLOURS = ["#f0f9e8", "#bae4bc", "#7bccc4", "#43a2ca", "#0868ac"];  // 0-20 % ... 80-100 %
   var TILES = {
     osm: {
       url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png", maxZoom: 19, subdomains: "abc",
@@ -67,30 +67,6 @@
   var percent = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "zh-CN",
                                       { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
   var number = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "zh-CN");
-
-  function distanceText(m) {
-    if (m < 1000) { return fill(T.metres, { n: number.format(Math.round(m)) }); }
-    return fill(T.kilometres, { n: number.format(Math.round(m / 100) / 10) });
-  }
-
-  // Flat [dlon0, dlat0, dlon1, dlat1, ...] integers, each relative to the previous point, to
-  // Leaflet's [lat, lon] pairs (the format of /api/v1/stations/points).
-  function decode(flat, scale) {
-    var out = [], lon = 0, lat = 0;
-    for (var i = 0; i + 1 < flat.length; i += 2) {
-      lon += flat[i];
-      lat += flat[i + 1];
-      out.push([lat / scale, lon / scale]);
-    }
-    return out;
-  }
-
-  function getJson(url) {
-    return fetch(url).then(function (r) {
-      if (!r.ok) { throw new Error(url + ": HTTP " + r.status); }
-      return r.json();
-    });
-  }
 
   // --- the map ------------------------------------------------------------------------------
   var tiles = TILES[cfg.tiles];
@@ -124,10 +100,12 @@
     map.setView([39.9, 116.4], cfg.zoom === null ? 9 : cfg.zoom);
   }
 
+  // Legend keys: "share-<class>", "site" or a station kind; colours from the server's style.
   document.querySelectorAll(".swatch").forEach(function (swatch) {
-    var key = swatch.dataset.key;
+    var key = swatch.dataset.key, style = locator.style();
     var share = /^share-(\d)$/.exec(key);
-    swatch.style.background = share ? SHARE_COLOURS[Number(share[1])] : COLOURS[key] || "#555";
+    swatch.style.background = share ? style.shares[Number(share[1])]
+      : key === "site" ? style.site : locator.stationColour(key);
     if (!share) { swatch.classList.add("point"); }
   });
 
@@ -135,10 +113,10 @@
   function drawStations(data) {
     var group = L.featureGroup();
     var small = cfg.view !== "stations";
-    decode(data.coords, data.scale).forEach(function (latlng, i) {
+    locator.decode(data.coords, data.scale).forEach(function (latlng, i) {
       L.circleMarker(latlng, {
         radius: small ? 2.5 : 3.5, weight: small ? 0.5 : 1, color: dark ? "#121417" : "#fff",
-        fillColor: COLOURS[data.kinds[data.kind[i]]] || "#555", fillOpacity: small ? 0.7 : 0.85,
+        fillColor: locator.stationColour(data.kinds[data.kind[i]]), fillOpacity: small ? 0.7 : 0.85,
         interactive: interactive, bubblingMouseEvents: false, stationId: data.ids[i]
       }).addTo(group);
     });
@@ -168,10 +146,6 @@
     });
   }
 
-  function shareColour(share) {
-    return SHARE_COLOURS[Math.min(SHARE_COLOURS.length - 1, Math.floor(share * SHARE_COLOURS.length))];
-  }
-
   function drawDistricts(outlines, coverage) {
     var rows = {};
     coverage.districts.forEach(function (d) { rows[d.district_adcode] = d; });
@@ -179,10 +153,10 @@
     outlines.districts.forEach(function (d) {
       var row = rows[d.adcode];
       var shape = L.polygon(d.polygons.map(function (rings) {
-        return rings.map(function (ring) { return decode(ring, outlines.scale); });
+        return rings.map(function (ring) { return locator.decode(ring, outlines.scale); });
       }), {
         weight: 1, color: dark ? "#aab" : "#445", fillOpacity: 0.75, interactive: interactive,
-        fillColor: row ? shareColour(row.covered_share) : "#bbb"
+        fillColor: row ? locator.shareColour(row.covered_share) : "#bbb"
       }).addTo(group);
       if (interactive && row) {
         shape.bindTooltip(el("span", "", fill(T.district, {
@@ -198,15 +172,15 @@
     document.getElementById("coverage-summary").textContent = fill(T.coverage, {
       covered: percent.format(coverage.covered_share),
       uncovered: percent.format(1 - coverage.covered_share),
-      radius: distanceText(coverage.radius_m)
+      radius: locator.distanceText(coverage.radius_m, T)
     });
   }
 
   function drawSites(sites) {
     var group = L.featureGroup();
-    decode(sites.coords, sites.scale).forEach(function (latlng, i) {
+    locator.decode(sites.coords, sites.scale).forEach(function (latlng, i) {
       var marker = L.circleMarker(latlng, {
-        radius: 6, weight: 2, color: dark ? "#fff" : "#1a1a1a", fillColor: COLOURS.site,
+        radius: 6, weight: 2, color: dark ? "#fff" : "#1a1a1a", fillColor: locator.style().site,
         fillOpacity: 1, interactive: interactive, bubblingMouseEvents: false
       }).addTo(group);
       if (interactive) {
@@ -237,4 +211,4 @@
     mapEl.removeAttribute("aria-busy");
     postHeight(false);
   });
-})();
+})(window.locator);

@@ -1,20 +1,10 @@
-// Map layers for the folium maps of locator/maps.py: the existing stations (compact points
-// from /api/v1/stations/points drawn as canvas circles) and the legend. Text from data reaches
-// the page only through textContent. Loaded in <head>, before folium's inline script.
-var LocatorMap = (function () {
+// Map layers for the folium maps of locator/maps/folium_map.py: the existing stations
+// (compact points from /api/v1/stations/points drawn as canvas circles, in the server's
+// station colours) and the legend. Text from data reaches the page only through
+// textContent. Loaded in <head> after common.js and dom.js, before folium's inline script.
+var LocatorMap = (function (locator) {
   "use strict";
-  var el = LocatorDom.el, add = LocatorDom.add;
-
-  // Delta-encoded integers (see locator.serialise.compact_points) -> [[lat, lon], ...].
-  function decode(points) {
-    var out = new Array(points.count), lon = 0, lat = 0, c = points.coords, s = points.scale;
-    for (var i = 0; i < points.count; i++) {
-      lon += c[2 * i];
-      lat += c[2 * i + 1];
-      out[i] = [lat / s, lon / s];
-    }
-    return out;
-  }
+  var el = locator.el, add = locator.add;
 
   function stationPopup(cfg, id) {
     var box = el("div", "popup station-popup");
@@ -23,11 +13,7 @@ var LocatorMap = (function () {
     var address = add(box, "p", "address");
     var link = add(box, "a", "", cfg.details);
     link.href = cfg.page.replace("__id__", encodeURIComponent(id));
-    fetch(cfg.station.replace("__id__", encodeURIComponent(id)))
-      .then(function (r) {
-        if (!r.ok) { throw new Error("station request failed: HTTP " + r.status); }
-        return r.json();
-      })
+    locator.getJson(cfg.station.replace("__id__", encodeURIComponent(id)))
       .then(function (f) {
         var p = f.properties;
         title.textContent = p.name;
@@ -47,15 +33,16 @@ var LocatorMap = (function () {
       L.setOptions(this, { pane: cfg.pane || "overlayPane" });
       this._cfg = cfg;
       this._ids = [];
-      this._kinds = [];
+      this._colours = [];  // each station's fill
       this._latlngs = [];
       this._xy = new Float64Array(0);
     },
 
     setPoints: function (points) {
       this._ids = points.ids;
-      this._kinds = points.kind.map(function (k) { return points.kinds[k]; });
-      this._latlngs = decode(points);
+      var byKind = points.kinds.map(locator.stationColour);
+      this._colours = points.kind.map(function (k) { return byKind[k]; });
+      this._latlngs = locator.decode(points.coords, points.scale);
       this._xy = new Float64Array(2 * this._latlngs.length);
       if (this._map) { this._reset(); }
       return this;
@@ -106,7 +93,7 @@ var LocatorMap = (function () {
         xy[2 * i + 1] = p.y;
         var x = p.x - ox, y = p.y - oy;
         if (x < -r || y < -r || x > size.x + r || y > size.y + r) { continue; }
-        var colour = this._cfg.colours[this._kinds[i]] || "#555";
+        var colour = this._colours[i];
         (byColour[colour] = byColour[colour] || []).push(x, y);
       }
       ctx.lineWidth = 0.5;
@@ -152,11 +139,7 @@ var LocatorMap = (function () {
   // canvas has been painted.
   function stations(cfg) {
     var layer = new PointsLayer(cfg);
-    fetch(cfg.url)
-      .then(function (r) {
-        if (!r.ok) { throw new Error("station points request failed: HTTP " + r.status); }
-        return r.json();
-      })
+    locator.getJson(cfg.url)
       .then(function (points) {
         layer.setPoints(points);
         var map = layer._map;
@@ -203,5 +186,5 @@ var LocatorMap = (function () {
     return control;
   }
 
-  return { stations: stations, legend: legend, decode: decode };
-})();
+  return { stations: stations, legend: legend };
+})(window.locator);

@@ -1,9 +1,9 @@
 // The planner page (/planner): start a plan through the plans API and follow its progress,
 // then draw its coverage curve (inline SVG) and write the embed code. The map itself is
 // folium's (locator/maps.py, with planner-map.js). Text reaches the page via textContent.
-(function () {
+(function (locator) {
   "use strict";
-  var fill = LocatorDom.fill;
+  var fill = locator.fill, getJson = locator.getJson;
   var SVG = "http://www.w3.org/2000/svg";
   var POLL_MS = 500;
   var cfg = JSON.parse(document.getElementById("planner-config").textContent);
@@ -92,13 +92,7 @@
     try { body = planBody(); } catch (err) { say("failed", err.message, null); return; }
     startButton.disabled = true;
     say("starting", T.starting, 0);
-    fetch(cfg.urls.plans, planRequest(body))
-      .then(function (r) {
-        return r.json().then(function (answer) {
-          if (!r.ok) { throw new Error(answer.error || "HTTP " + r.status); }
-          return answer;
-        });
-      })
+    getJson(cfg.urls.plans, planRequest(body))
       .then(function (answer) {
         history.replaceState(null, "", planPageUrl(answer.id));
         poll(answer.id);
@@ -124,13 +118,9 @@
   }
 
   function poll(id) {
-    fetch(cfg.urls.status.replace("__id__", encodeURIComponent(id)), {
+    getJson(cfg.urls.status.replace("__id__", encodeURIComponent(id)), {
       headers: { "Accept": "application/json" }
     })
-      .then(function (r) {
-        if (!r.ok) { throw new Error("HTTP " + r.status); }
-        return r.json();
-      })
       .then(function (job) {
         if (job.status === "done") {
           say("done", T.done, 1);
@@ -223,4 +213,4 @@
     var code = document.getElementById("embed-code");
     if (code) { code.value = embedCode(plan.id); }
   }
-})();
+})(window.locator);

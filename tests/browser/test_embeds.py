@@ -17,7 +17,8 @@ import pytest
 from playwright.sync_api import Frame, Page
 from werkzeug.wrappers import Request, Response
 
-from locator import api_plans, create_app
+from locator import create_app
+from locator.web.state import state_of
 from tests.browser.conftest import serve
 from tests.browser.support import (
     ARTIFACTS,
@@ -28,8 +29,8 @@ from tests.browser.support import (
     PageLog,
 )
 from tests.conftest import DATA, write_dataset
-from tests.test_api_plans import poll, post_tiny_plan
-from tests.test_embeds import embed_resources
+from tests.web.test_embeds import embed_resources
+from tests.web.test_plans import poll, post_tiny_plan
 
 DONE = "#map[data-state=done]"
 
@@ -82,7 +83,7 @@ def embed_app(tmp_path_factory: pytest.TempPathFactory, host: HostServer):
     config = {"DATA_DIR": data, "STORE": root / "store.gpkg", "EMBED_ORIGINS": host.origin}
     app = create_app({"TESTING": True, **config})
     yield app
-    app.extensions[api_plans.EXTENSION].jobs.shutdown(wait=True)
+    state_of(app).planner.jobs.shutdown(wait=True)
 
 
 @pytest.fixture(scope="module")

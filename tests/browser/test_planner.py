@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page
 
-from locator import api_plans, coords, create_app
+from locator import coords, create_app
+from locator.web.state import state_of
 from tests.browser.conftest import serve
 from tests.browser.support import ARTIFACTS, XSS_NAME, PageLog
 from tests.conftest import DATA, write_dataset
-from tests.test_api_plans import PARK_RING, SHOPS_CSV, zones
+from tests.web.test_plans import PARK_RING, SHOPS_CSV, zones
 
 WARM_HEART = 4  # warm-heart stations in STATIONS_CSV: the ones a Beijing plan counts
 B1 = (116.418, 39.913)
@@ -84,7 +85,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield from serve(app, "planner-server")
     finally:
-        app.extensions[api_plans.EXTENSION].jobs.shutdown(wait=True)
+        state_of(app).planner.jobs.shutdown(wait=True)
 
 
 def open_planner(page: Page, live_server: str, query: str = "tiles=none") -> None:

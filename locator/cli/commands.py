@@ -1,0 +1,142 @@
+"""The ``locator`` command: run, validate, import and data build; plan and render from cli_plans."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from locator import config
+from locator.cli.plans import CRS_HELP, KIND, plan, render_map
+from locator.errors import DataError, LocatorError
+from locator.regions import load_regions
+from locator.stations.readers import read_raw
+from locator.stations.validation import ParseResult, parse_stations
+
+
+@click.group()
+def main() -> None:
+    """locator: find outdoor-worker rest stations and plan new ones."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (LOCATOR_HOST).")
+@click.option("--port", type=int, default=None, help="Port (LOCATOR_PORT).")
+def run(host: str | None, port: int | None) -> None:
+    """Serve the app with Flask's server (use gunicorn "locator:create_app()" in production)."""
+    from locator import create_app
+    from locator.web.state import state_of
+
+    app = create_app()
+    settings = state_of(app).settings
+    app.run(host=host or settings["HOST"], port=port or settings["PORT"])
+
+
+def _report(result: ParseResult, as_json: bool) -> None:
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": not result.errors,
+                    "stations": len(result.stations),
+                    "errors": len(result.errors),
+                    "warnings": len(result.warnings),
+                    "problems": [p.to_dict() for p in result.problems],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    click.echo(
+        f"{len(result.stations)} valid station(s), {len(result.errors)} error(s), "
+        f"{len(result.warnings)} warning(s)."
+    )
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--kind", type=KIND, help="Kind for rows without a kind column.")
+@click.option("--crs", default=None, help=CRS_HELP)
+@click.option("--region", default=None, help="Regions to check against (LOCATOR_REGION).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def validate(
+    file: Path, kind: str | None, crs: str | None, region: str | None, as_json: bool
+) -> None:
+    """Check a station file; exit 1 when it has errors."""
+    settings = config.from_environment()
+    try:
+        regions = load_regions(settings["DATA_DIR"], region or settings["REGION"])
+        result = parse_stations(read_raw(file), regions, kind=kind, crs=crs)
+    except LocatorError as exc:
+        raise click.ClickException(exc.message) from exc
+    _report(result, as_json)
+    sys.exit(1 if result.errors else 0)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--kind", type=KIND, help="Kind for rows without a kind column.")
+@click.option("--crs", default=None, help=CRS_HELP)
+@click.option(
+    "--merge", is_flag=True, help="Add to the store (same id replaces) instead of replacing it."
+)
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Store to write (LOCATOR_STORE; default instance/stations.gpkg).",
+)
+def import_(file: Path, kind: str | None, crs: str | None, merge: bool, store: Path | None) -> None:
+    """Validate FILE and write it to the station store, all or nothing."""
+    from locator.stations.store import import_file
+
+    settings = config.from_environment()
+    target = store or settings["STORE"] or config.PROJECT_DIR / "instance" / "stations.gpkg"
+    try:
+        regions = load_regions(settings["DATA_DIR"], settings["REGION"])
+        done = import_file(file, target, regions, kind=kind, crs=crs, merge=merge)
+    except DataError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"nothing imported; the store is unchanged. {exc.message}"
+        ) from exc
+    except LocatorError as exc:
+        raise click.ClickException(exc.message) from exc
+    for problem in done.result.warnings:
+        click.echo(str(problem), err=True)
+    click.echo(
+        f"imported {done.count} station(s) into {done.store}"
+        + (f" (previous store kept as {done.backup})" if done.backup else "")
+    )
+
+
+@main.group()
+def data() -> None:
+    """Build the shipped datasets."""
+
+
+@data.command("build")
+@click.option("--seed", type=int, default=20221, show_default=True)
+def data_build(seed: int) -> None:
+    """Generate the synthetic default stations into data/stations/."""
+    from locator.stations.synthetic import build_default
+
+    path = build_default(config.from_environment()["DATA_DIR"], seed=seed)
+    click.echo(f"wrote {path} (synthetic stations, seed {seed})")
+
+
+main.add_command(plan)
+main.add_command(render_map)
+
+
+def register(app: Flask) -> None:
+    """Expose the same commands under ``flask --app locator``."""
+    for command in (validate, import_, data, plan, render_map):
+        app.cli.add_command(command)

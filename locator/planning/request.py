@@ -1,0 +1,111 @@
+"""Reading a plan request from a web form or JSON body, and the region and radius
+parameters that coverage, the print maps, the planner page and the embeds share.
+
+Flask-free: callers pass the parsed options, the saved upload paths and the loaded
+:class:`~locator.regions.Regions`. Every parameter is checked here (a bad one is a
+BadQuery, HTTP 400); uploaded files are only named here and read (so checked) by
+:class:`locator.planning.service.Planner` before anything is queued. Coverage radii are
+capped per region (``MAX_COVER_RADIUS_M``) so that one request cannot build a coverage
+matrix too large for the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from locator import coverage, params
+from locator.errors import BadQuery
+from locator.planning.plan import REGION_KIND, PlanRequest
+from locator.planning.quotas import check_quotas
+from locator.regions import PROVINCES, Regions
+
+MAX_COVER_RADIUS_M = {"beijing": 5_000.0, "shaanxi": 30_000.0}  # 500 m and 2 km demand cells
+MAX_NEW = 100_000
+MAX_SPACING_M = 50_000.0
+MAX_TIME_LIMIT_S = 300.0
+DEFAULT_TIME_LIMIT_S = 60.0
+PLAN_FIELDS = (
+    "region",
+    "new",
+    "radius_m",
+    "kind",
+    "amenities",
+    "min_spacing_m",
+    "quotas",
+    "time_limit_s",
+    "demand_crs",
+    "candidates_crs",
+    "exclusions_crs",
+)
+UPLOADS = ("demand", "candidates", "exclusions")  # multipart file fields
+
+
+def parse_region(value: Any, regions: Regions) -> str:
+    """The region asked for (default beijing); BadQuery if unknown or not loaded here."""
+    region = (params.text(value) or "beijing").strip().lower()
+    if region not in REGION_KIND:
+        raise BadQuery(f"unknown region {value!r}; use one of {', '.join(REGION_KIND)}.")
+    if region not in regions.names:
+        raise BadQuery(f"region {region} is not loaded on this server (see LOCATOR_REGION).")
+    return region
+
+
+def parse_radius(value: Any, region: str, kind: str) -> float:
+    """The radius in metres, at most ``MAX_COVER_RADIUS_M[region]``; the kind's default
+    when absent."""
+    found = params.parse_positive("radius_m", params.text(value), MAX_COVER_RADIUS_M[region])
+    return found or coverage.DEFAULT_RADIUS_M[kind]
+
+
+def region_districts(regions: Regions, region: str) -> pd.DataFrame:
+    """The districts (and counties) of one loaded region."""
+    frame = regions.districts
+    return frame[frame["province_adcode"] == PROVINCES[region]]
+
+
+def check_fields(options: Mapping[str, Any], files: Mapping[str, Any]) -> None:
+    """BadQuery for an option or upload field that a plan does not take."""
+    unknown = sorted(set(options) - set(PLAN_FIELDS))
+    if unknown:
+        raise BadQuery(f"unknown parameter {', '.join(unknown)}; use {', '.join(PLAN_FIELDS)}.")
+    unknown = sorted(set(files) - set(UPLOADS))
+    if unknown:
+        raise BadQuery(f"unknown file field {', '.join(unknown)}; use {', '.join(UPLOADS)}.")
+
+
+def read_plan_request(
+    options: Mapping[str, Any], files: Mapping[str, Path], regions: Regions
+) -> PlanRequest:
+    """A checked :class:`PlanRequest` from the options and the saved uploads."""
+    check_fields(options, files)
+    region = parse_region(options.get("region"), regions)
+    if options.get("new") is None:
+        raise BadQuery("new (the number of new sites to place) is required.")
+    new = params.parse_int("new", params.text(options.get("new")), 0, 1, MAX_NEW)
+    kind = params.parse_kind(params.text(options.get("kind")))
+    spacing = params.text(options.get("min_spacing_m"))
+    limit = params.parse_positive(
+        "time_limit_s", params.text(options.get("time_limit_s")), MAX_TIME_LIMIT_S
+    )
+    return PlanRequest(
+        region=region,
+        new=new,
+        radius_m=parse_radius(options.get("radius_m"), region, kind or REGION_KIND[region]),
+        kind=kind,
+        amenities=params.parse_amenities(params.text(options.get("amenities"))),
+        min_spacing_m=params.parse_float("min_spacing_m", spacing, 0, MAX_SPACING_M)
+        if spacing
+        else 0.0,
+        quotas=check_quotas(options.get("quotas") or {}, region_districts(regions, region), new),
+        demand_path=files.get("demand"),
+        demand_crs=params.text(options.get("demand_crs")),
+        candidates_path=files.get("candidates"),
+        candidates_crs=params.text(options.get("candidates_crs")),
+        exclusions_path=files.get("exclusions"),
+        exclusions_crs=params.text(options.get("exclusions_crs")),
+        time_limit_s=limit or DEFAULT_TIME_LIMIT_S,
+    )

@@ -1,0 +1,51 @@
+"""The web layer: the only floor that imports Flask (with the factory and the CLI).
+
+:func:`register` wires the blueprints, Flask-Babel, the error handlers and the response
+headers onto an app whose :class:`~locator.web.state.State` is already loaded. The
+blueprints never import each other; what two of them share lives in a module of this
+package that is not a blueprint (state, handlers, locale, serialise) or on a floor below.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import Babel
+
+from locator import palette
+from locator.web import (
+    api,
+    coverage,
+    embeds,
+    handlers,
+    i18n,
+    images,
+    pages,
+    planner,
+    plans,
+    search,
+)
+from locator.web.locale import language_context, select_locale
+
+BLUEPRINTS = (
+    api.bp,
+    search.bp,
+    coverage.bp,
+    plans.bp,
+    images.bp,
+    pages.bp,
+    planner.bp,
+    embeds.bp,
+)
+
+
+def register(app: Flask) -> None:
+    """Register the blueprints, translations, error handlers and headers on ``app``."""
+    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024  # a 100,000-point batch is ~3 MB
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    Babel(app, default_locale=i18n.DEFAULT, locale_selector=select_locale)
+    app.context_processor(language_context)
+    app.jinja_env.globals["locator_style"] = palette.page_style()
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    handlers.register(app)

@@ -1,0 +1,330 @@
+"""Blueprint for embeddable maps: ``/embed/<view>`` (an iframe's page) and ``/oembed``.
+
+Views: ``stations`` (every station, read-only), ``coverage`` (district choropleth of the
+covered share of modelled demand, from ``/api/v1/coverage``) and ``plan`` (a finished
+plan's proposed sites, ``plan=<id>``). Flags are parsed by :mod:`locator.maps.embed`; a bad
+one is an HTML page with status 400 (the page sits in somebody's iframe), while ``/oembed``
+answers in the API's JSON error shape. Embed pages may be framed by the origins of
+``LOCATOR_EMBED_ORIGINS`` (``Content-Security-Policy: frame-ancestors``); every other page
+keeps ``X-Frame-Options: DENY`` (:mod:`locator.web.handlers`). Nothing here reads or
+writes the session, so embed responses set no cookie. Station data never goes into the HTML:
+the page's script fetches the compact points endpoint.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import force_locale, format_decimal, format_percent
+from flask_babel import gettext as _
+
+from locator import palette, params
+from locator.errors import BadQuery, LocatorError, NotFound
+from locator.maps import embed
+from locator.maps.embed import Flags
+from locator.planning import export
+from locator.planning.plan import REGION_KIND, PlanRequest
+from locator.planning.request import MAX_COVER_RADIUS_M
+from locator.regions import PROVINCES
+from locator.stations.table import select
+from locator.web import i18n
+from locator.web.handlers import error_response
+from locator.web.locale import current_lang, finder_text, select_locale
+from locator.web.state import state
+
+bp = Blueprint("embeds", __name__)
+
+
+def parse_request_flags(view: str, args: Any) -> Flags:
+    """The flags of an embed URL for this server (its loaded regions and radius caps)."""
+    if view not in embed.VIEWS:
+        raise NotFound(f"no embed view {view!r}; use one of {', '.join(embed.VIEWS)}.")
+    return embed.parse_flags(view, args, state().regions.names, MAX_COVER_RADIUS_M)
+
+
+def view_title(view: str) -> str:
+    titles = {
+        "stations": _("Rest stations for outdoor workers"),
+        "coverage": _("Coverage of modelled demand by rest stations"),
+        "plan": _("Proposed new rest stations"),
+    }
+    return titles[view]
+
+
+def snippet(src: str, title: str, width: int, height: int) -> str:
+    """The HTML a host page pastes: the iframe and the script that resizes it."""
+    script = url_for("static", filename="js/embed-host.js", _external=True)
+    html = render_template(
+        "embed_snippet.html", src=src, script=script, title=title, width=width, height=height
+    )
+    return html.strip()
+
+
+@bp.app_context_processor
+def embed_code_context() -> dict[str, Any]:
+    """``embed_code(view, **flags)`` for pages that offer their map as an embed."""
+
+    def embed_code(view: str = "stations", **flags: str) -> str:
+        src = url_for("embeds.embed", view=view, lang=current_lang(), _external=True, **flags)
+        return snippet(src, view_title(view), embed.WIDTH_PX, embed.HEIGHT_PX["full"])
+
+    return {"embed_code": embed_code}
+
+
+# --- the embed page ----------------------------------------------------------------------------
+
+
+def _text() -> dict[str, str]:
+    """Interface text embed.js shows; ``{name}`` marks a value it fills in."""
+    finder = finder_text()
+    return {
+        "loading": _("Loading…"),
+        "failed": _("The map data could not be loaded."),
+        "coverage": _(
+            "{covered} of the modelled demand lies within {radius} of a station; "
+            "{uncovered} does not."
+        ),
+        "district": _("{name}: {share} covered, {stations} stations"),
+        "site": _("Proposed site {rank} · {district}"),
+        "details": finder["details"],
+        "metres": finder["metres"],
+        "kilometres": finder["kilometres"],
+        "touch": _("Use two fingers to move the map"),
+        "scroll": _("Use ctrl + scroll to zoom the map"),
+        "scrollMac": _("Use ⌘ + scroll to zoom the map"),
+        "credit": _("locator, synthetic stations") if state().table.info.synthetic else "locator",
+    }
+
+
+def _share_legend() -> list[tuple[str, str]]:
+    edges = (0.0, *palette.SHARE_BINS, 1.0)
+    return [
+        (f"share-{i}", f"{format_percent(lo)}–{format_percent(hi)}")
+        for i, (lo, hi) in enumerate(itertools.pairwise(edges))
+    ]
+
+
+def _stations_part(flags: Flags, kind: str | None, amenity_keys: tuple[str, ...]) -> dict:
+    """What the stations layer needs: its URL, legend, summary sentence and bounds."""
+    table = state().table
+    rows = select(table, kind=kind, amenity_keys=amenity_keys, limit=len(table) or 1).rows
+    lon, lat = table.frame["lon"].to_numpy()[rows], table.frame["lat"].to_numpy()[rows]
+    count, datum = len(rows), embed.display_datum(flags.tiles)
+    kinds = i18n.kind_labels(current_lang())
+    return {
+        "url": _url(
+            "api.station_points",
+            datum=datum if datum != "wgs84" else None,
+            kind=kind,
+            amenities=",".join(amenity_keys),
+        ),
+        "legend": [(k, label) for k, label in kinds.items() if kind in (None, k)],
+        "summary": _("Stations: %(count)s.", count=format_decimal(count)),
+        "bounds": embed.leaflet_bounds(*embed.to_display(lon, lat, datum)),
+    }
+
+
+def _url(endpoint: str, **query: Any) -> str:
+    """``url_for`` without the query parameters that are None or empty."""
+    return url_for(endpoint, **{k: v for k, v in query.items() if v not in (None, "")})
+
+
+def _page(flags: Flags, status: int = 200, **context: Any) -> Any:
+    return render_template(
+        "embed.html", flags=flags, title=view_title(flags.view), **context
+    ), status
+
+
+def _map_page(flags: Flags, parts: dict[str, Any], summary: list[str], legend: list) -> Any:
+    """Render a map embed; ``parts`` adds view-specific entries to the script's config."""
+    lang = current_lang()
+    config = {
+        "view": flags.view,
+        "lang": lang,
+        "id": flags.id,
+        "static": flags.static,
+        "tiles": flags.tiles,
+        "layers": list(flags.layers),
+        "center": embed.display_center(flags),
+        "zoom": flags.zoom,
+        "urls": {
+            "station": url_for("api.station", station_id="__id__"),
+            "page": url_for("pages.station", station_id="__id__", lang=lang),
+            "home": url_for("pages.finder", lang=lang, _external=True),
+        },
+        "kinds": i18n.kind_labels(lang),
+        "text": _text(),
+        **parts,
+    }
+    return _page(flags, embed_config=config, summary=summary, legend=legend)
+
+
+@bp.get("/embed/<view>", endpoint="embed")
+def embed_page(view: str) -> Any:
+    """An embeddable map; see README "Embedding maps" for the flags."""
+    flags = parse_request_flags(view, request.args)
+    if flags.view == "plan":
+        return _plan(flags)
+    kind = flags.kind
+    if flags.view == "coverage":
+        kind = kind or REGION_KIND[flags.region]
+    stations = _stations_part(flags, kind, flags.amenities)
+    parts: dict[str, Any] = {"bounds": stations["bounds"]}
+    legend: list[tuple[str, str]] = []
+    if "stations" in flags.layers:
+        parts["points"] = stations["url"]
+        legend += stations["legend"]
+    if flags.view == "coverage":
+        districts = state().regions.districts
+        mine = districts[districts["province_adcode"] == PROVINCES[flags.region]]
+        outlines = embed.district_outlines(mine, embed.display_datum(flags.tiles))
+        parts["coverage"] = _url(
+            "coverage.coverage_summary",
+            region=flags.region,
+            kind=kind,
+            amenities=",".join(flags.amenities),
+            radius_m=flags.radius_m,
+        )
+        parts["bounds"] = outlines["bounds"]
+        if "districts" in flags.layers:
+            parts["outlines"] = outlines
+            legend = _share_legend() + legend
+    return _map_page(flags, parts, [stations["summary"]], legend)
+
+
+def _plan(flags: Flags) -> Any:
+    """A finished plan's sites; a friendly page while it runs, when it failed or is gone.
+
+    With ``new`` instead of ``plan``, a kept plan run with those parameters is shown; an
+    embed never starts one.
+    """
+    plan_id = flags.plan
+    try:
+        if plan_id is None:
+            plan_id = state().planner.find(
+                PlanRequest(
+                    region=flags.region,
+                    new=flags.new or 1,
+                    radius_m=flags.radius_m,
+                    kind=flags.kind,
+                    amenities=flags.amenities,
+                )
+            )
+            if plan_id is None:
+                return _page(
+                    flags,
+                    404,
+                    message=_(
+                        "No plan with these settings has been run yet. A planner can run it on "
+                        "the planner page; this map then shows it."
+                    ),
+                )
+        job = state().planner.jobs.get(plan_id)
+    except NotFound:
+        message = _(
+            "This plan is not available. Plans are kept in memory only until the server "
+            "restarts; start it again to embed it."
+        )
+        return _page(flags, 404, message=message)
+    if job.status == "failed":
+        return _page(
+            flags, message=_("This plan could not be computed, so there is nothing to show.")
+        )
+    if job.plan is None:
+        message = _(
+            "This plan is still being computed (%(done)s done). "
+            "The map appears when it is finished.",
+            done=format_percent(job.fraction),
+        )
+        poll = url_for("plans.plan_status", plan_id=job.id)
+        return _page(flags, message=message, embed_config={"poll": poll, "id": flags.id})
+    plan = job.plan
+    req = plan.request
+    sites = embed.plan_sites(plan.sites, embed.display_datum(flags.tiles))
+    stations = _stations_part(flags, req.station_kind, req.amenities)
+    parts: dict[str, Any] = {"sites": sites, "bounds": sites["bounds"]}
+    legend = [("site", _("Proposed new site"))]
+    if "stations" in flags.layers:
+        parts["points"] = stations["url"]
+        legend.append((req.station_kind, _("Existing station")))
+    radius_km = format_decimal(round(req.resolved_radius_m / 1000, 1))
+    change = _(
+        "%(new)s proposed sites would raise the share of modelled demand within "
+        "%(radius)s of a station from %(before)s to %(after)s.",
+        new=format_decimal(len(plan.sites)),
+        radius=_("{n} km").format(n=radius_km),
+        before=format_percent(plan.before.covered_share, "#,##0.0%"),
+        after=format_percent(export.summary(plan)["covered_share_after"], "#,##0.0%"),
+    )
+    summary = [stations["summary"], change]
+    return _map_page(flags, parts, summary, legend)
+
+
+@bp.after_request
+def allow_framing(response: Any) -> Any:
+    """Embed pages (and their error pages) may be framed by LOCATOR_EMBED_ORIGINS."""
+    if request.endpoint == "embeds.embed":
+        tiles = request.args.get("tiles", "osm")
+        policy = embed.content_security_policy(tiles, state().embed_origins)
+        response.headers["Content-Security-Policy"] = policy
+    return response
+
+
+@bp.errorhandler(LocatorError)
+def embed_error(exc: LocatorError) -> Any:
+    """An HTML page inside the iframe for embeds; the API's JSON shape for oEmbed."""
+    if request.endpoint != "embeds.embed":
+        return error_response(exc.status, exc.message)
+    flags = Flags(view="error", plain=True)
+    return render_template(
+        "embed.html", flags=flags, title=_("This map cannot be shown"), message=exc.message
+    ), exc.status
+
+
+# --- oEmbed ------------------------------------------------------------------------------------
+
+
+def _embed_target(url: str) -> tuple[str, dict[str, str]]:
+    """The view and flags of one of our embed URLs; NotFound for any other URL."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc == request.host:
+        for view in embed.VIEWS:
+            if parts.path == url_for("embeds.embed", view=view):
+                return view, dict(parse_qsl(parts.query, keep_blank_values=True))
+    example = url_for("embeds.embed", view="stations", _external=True)
+    raise NotFound(f"{url!r} is not an embed of this server; embed URLs look like {example}.")
+
+
+@bp.get("/oembed")
+def oembed() -> Any:
+    """oEmbed (type rich) for an embed URL: ``?url=...&maxwidth=&maxheight=&format=json``."""
+    args = request.args
+    if args.get("format", "json") != "json":
+        raise LocatorError(f"format {args['format']!r} is not supported; use json.", status=501)
+    url = args.get("url")
+    if not url:
+        raise BadQuery("url is required: the address of an embed, e.g. /embed/stations.")
+    view, query = _embed_target(url)
+    flags = parse_request_flags(view, query)
+    width = params.parse_int("maxwidth", args.get("maxwidth"), embed.WIDTH_PX, 1, 10_000)
+    height = params.parse_int("maxheight", args.get("maxheight"), 10_000, 1, 10_000)
+    width, height = min(width, embed.WIDTH_PX), min(height, embed.height_px(flags))
+    src = url_for("embeds.embed", view=view, _external=True)
+    if query:
+        src += "?" + urlencode(query)
+    with force_locale(flags.lang or select_locale()):
+        title = view_title(view)
+        html = snippet(src, title, width, height)
+    return {
+        "type": "rich",
+        "version": "1.0",
+        "title": title,
+        "provider_name": "locator",
+        "provider_url": url_for("pages.finder", _external=True),
+        "html": html,
+        "width": width,
+        "height": height,
+    }

@@ -1,0 +1,77 @@
+"""Languages of the pages: which one a request gets, and the labels that come from data.
+
+The pages speak Chinese (``zh``, the default) and English (``en``). Interface text is
+translated with gettext catalogs in ``locator/translations/<lang>/LC_MESSAGES``
+(Flask-Babel, wired up in :mod:`locator.web.pages`); the names of amenities and station
+kinds are part of the vocabulary and come from :mod:`locator.amenities` and
+:data:`locator.schema.KINDS`. Nothing here needs a request, so it is testable alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from locator import amenities, schema
+
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+DEFAULT = "zh"
+# The value of <html lang>: BCP 47 tags screen readers and browsers act on.
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+# The amenities a courier or a truck driver asks about first; the finder shows these as
+# chips and hides the rest behind "more".
+SHORTLIST: tuple[str, ...] = (
+    "shower",
+    "hot_water_24h",
+    "toilet",
+    "microwave",
+    "phone_charging",
+    "ebike_charging",
+    "laundry",
+    "truck_parking",
+    "food",
+    "lockers",
+)
+
+
+def normalise(tag: str | None) -> str | None:
+    """The supported language a tag names ("en-US" -> "en", "zh_Hans_CN" -> "zh"), or None."""
+    if not tag:
+        return None
+    primary = tag.strip().replace("_", "-").split("-")[0].lower()
+    return primary if primary in LANGUAGES else None
+
+
+def choose(query: str | None, accepted: Iterable[tuple[str, float]] = ()) -> str:
+    """The language of a page.
+
+    ``query`` (the ``?lang=`` parameter) wins when it names a supported language;
+    otherwise the first supported tag of ``accepted`` (Accept-Language as
+    (tag, quality) pairs, best first; quality 0 means "not this one"); otherwise
+    :data:`DEFAULT`.
+    """
+    chosen = normalise(query)
+    if chosen:
+        return chosen
+    for tag, quality in accepted:
+        chosen = normalise(tag)
+        if chosen and quality > 0:
+            return chosen
+    return DEFAULT
+
+
+def kind_label(kind: str, lang: str) -> str:
+    """The display name of a station kind; an unknown kind is shown as it is."""
+    zh, en = schema.KINDS.get(kind, (kind, kind))
+    return en if lang == "en" else zh
+
+
+def kind_labels(lang: str) -> dict[str, str]:
+    """Every station kind and its display name, in schema order."""
+    return {kind: kind_label(kind, lang) for kind in schema.KINDS}
+
+
+def amenity_labels(lang: str) -> dict[str, str]:
+    """Every amenity key and its label, the shortlist first, then vocabulary order."""
+    rest = [k for k in amenities.KEYS if k not in SHORTLIST]
+    return {key: amenities.label(key, lang) for key in (*SHORTLIST, *rest)}

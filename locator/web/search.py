@@ -1,0 +1,234 @@
+"""Search endpoints: nearest stations, batch nearest, and stations along a route."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, Response, request
+
+from locator import coords, params, schema
+from locator.errors import BadQuery
+from locator.index import along_route
+from locator.route import parse_route
+from locator.web import serialise
+from locator.web.state import state
+
+bp = Blueprint("search", __name__, url_prefix="/api/v1")
+
+MAX_K = 100
+MAX_BATCH_K = 10
+MAX_BATCH_POINTS = 100_000
+MAX_SEARCH_RADIUS_M = 500_000
+MAX_CORRIDOR_M = 50_000
+
+
+@bp.get("/nearest")
+def nearest() -> Any:
+    """The k nearest stations to a point, sorted by ellipsoidal distance.
+    ---
+    get:
+      summary: Nearest stations (GeoJSON FeatureCollection)
+      parameters:
+        - {name: lat, in: query, required: true, schema: {type: number, minimum: -90, maximum: 90}}
+        - {name: lon, in: query, required: true,
+           schema: {type: number, minimum: -180, maximum: 180}}
+        - {name: crs, in: query, schema: {type: string, enum: [wgs84, gcj02, bd09]},
+           description: 'datum of lat/lon (default wgs84)'}
+        - {name: k, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 5}}
+        - {name: kind, in: query, schema: {type: string, enum: [warm_heart, driver_home]}}
+        - {name: amenities, in: query, schema: {type: string}, example: 'shower,toilet',
+           description: 'all of these; unknown values do not match unless include_unknown'}
+        - {name: include_unknown, in: query, schema: {type: boolean, default: false}}
+        - {name: open_at, in: query, schema: {type: string}, example: '2024-05-01T21:30',
+           description: 'ISO 8601 (naive = Beijing time) or now; drops stations closed then,
+             keeps unknown hours (flagged open_now=unknown)'}
+        - {name: radius_m, in: query, schema: {type: number, exclusiveMinimum: 0, maximum: 500000}}
+      responses:
+        200: {description: 'FeatureCollection with numberMatched (stations passing the filters,
+              within radius_m if given) and numberReturned'}
+        400: {description: 'bad parameter (NaN, out of range, k=0, k>100, unknown amenity, ...)',
+              content: {application/json: {schema: Error}}}
+    """
+    args = request.args.to_dict()  # a plain dict: a missing key costs no exception
+    lon, lat = params.parse_point(args.get("lon"), args.get("lat"), args.get("crs"))
+    k = params.parse_int("k", args.get("k"), 5, 1, MAX_K)
+    radius_m = params.parse_positive("radius_m", args.get("radius_m"), MAX_SEARCH_RADIUS_M)
+    filters = params.parse_filters(args)
+    st = state()
+    found = st.index.nearest(lon, lat, k, filters, radius_m=radius_m)
+    query = {"lon": lon, "lat": lat, "k": k, "radius_m": radius_m}
+    return Response(serialise.nearest_json(st.writer, found, query), mimetype="application/json")
+
+
+def _points_from_request() -> tuple[np.ndarray, np.ndarray, list[str] | None, dict[str, Any]]:
+    """(lon, lat, ids, options) from a JSON body or a CSV upload; options hold the filters."""
+    upload = request.files.get("file")
+    if upload is not None or request.mimetype in ("text/csv", "text/plain"):
+        raw = upload.read() if upload is not None else request.get_data()
+        return (*_points_from_csv(raw), dict(request.args))
+    body = request.get_json(silent=True)
+    options: dict[str, Any] = dict(request.args)
+    if isinstance(body, dict):
+        options.update({k: v for k, v in body.items() if k != "points"})
+        body = body.get("points")
+    if not isinstance(body, list):
+        raise BadQuery(
+            "send a JSON array of points ([lon, lat] or {lon, lat, id}), "
+            "an object with 'points', or a CSV file with lon and lat columns."
+        )
+    if body and isinstance(body[0], dict):
+        frame = pd.DataFrame(body)
+        if not {"lon", "lat"} <= set(frame.columns):
+            raise BadQuery("each point object needs lon and lat.")
+        ids = frame["id"].astype(str).tolist() if "id" in frame else None
+        return (*_numbers(frame["lon"], frame["lat"], first_row=0), ids, options)
+    try:
+        pairs = np.asarray(body, dtype=float).reshape(-1, 2)
+    except (TypeError, ValueError):
+        raise BadQuery("points must be [lon, lat] number pairs.") from None
+    return (*_numbers(pd.Series(pairs[:, 0]), pd.Series(pairs[:, 1]), first_row=0), None, options)
+
+
+def _points_from_csv(raw: bytes) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+    from locator.stations.readers import decode_text
+
+    try:
+        frame = pd.read_csv(
+            io.StringIO(decode_text(raw, "upload")), dtype=str, keep_default_na=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        raise BadQuery("the uploaded file is not a readable CSV.") from None
+    names = {schema.header_field(c): c for c in frame.columns}
+    if "lon" not in names or "lat" not in names:
+        raise BadQuery("the CSV needs lon and lat columns (or 经度 and 纬度).")
+    ids = frame[names["id"]].tolist() if "id" in names else None
+    return (*_numbers(frame[names["lon"]], frame[names["lat"]], first_row=2), ids)
+
+
+def _numbers(lon: pd.Series, lat: pd.Series, first_row: int) -> tuple[np.ndarray, np.ndarray]:
+    """Numeric lon/lat; the first bad one is reported by its row (CSV) or index (JSON)."""
+    x = pd.to_numeric(lon, errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(lat, errors="coerce").to_numpy(dtype=float)
+    bad = ~(np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        where = f"row {i + first_row}" if first_row else f"point {i}"
+        raise BadQuery(
+            f"{where}: lon {lon.iloc[i]!r}, lat {lat.iloc[i]!r} is not a valid "
+            f"coordinate ({int(bad.sum())} bad point(s) in all)."
+        )
+    return x, y
+
+
+@bp.post("/nearest/batch")
+def nearest_batch() -> Any:
+    """Nearest station for up to 100,000 points, as JSON or streamed CSV.
+    ---
+    post:
+      summary: Batch nearest station
+      description: 'Body: a JSON array of [lon, lat] or {lon, lat, id}; or {"points": [...],
+        "k": 1, "kind": ..., "amenities": [...], "crs": "wgs84"}; or a CSV (text/csv body or
+        multipart field "file") with lon/lat (or 经度/纬度) and optional id columns. Opening
+        hours are not applied.'
+      parameters:
+        - {name: format, in: query, schema: {type: string, enum: [json, csv], default: json}}
+        - {name: k, in: query, schema: {type: integer, minimum: 1, maximum: 10, default: 1}}
+        - {name: crs, in: query, schema: {type: string, enum: [wgs84, gcj02, bd09]}}
+        - {name: kind, in: query, schema: {type: string, enum: [warm_heart, driver_home]}}
+        - {name: amenities, in: query, schema: {type: string}}
+      responses:
+        200: {description: 'one row per point and rank: point, id, rank, station_id, distance_m'}
+        400: {description: 'bad body, a bad point (named by row), or too many points',
+              content: {application/json: {schema: Error}}}
+    """
+    lon, lat, ids, options = _points_from_request()
+    if len(lon) == 0 or len(lon) > MAX_BATCH_POINTS:
+        raise BadQuery(f"send between 1 and {MAX_BATCH_POINTS:,} points, got {len(lon):,}.")
+    k = params.parse_int("k", params.text(options.get("k")), 1, 1, MAX_BATCH_K)
+    datum = str(options.get("crs") or "wgs84").lower()
+    if datum not in params.POINT_DATUMS:
+        raise BadQuery(f"crs must be one of {', '.join(params.POINT_DATUMS)}, got {datum!r}.")
+    filters = params.parse_filters({**options, "open_at": None})
+    lon, lat = coords.to_wgs84(lon, lat, datum)
+    st = state()
+    rows, dist = st.index.nearest_many(lon, lat, k, filters)
+    station_ids = st.table.frame["id"].to_numpy()
+    labels = ids or [str(i) for i in range(len(lon))]
+    if options.get("format") == "csv" or request.accept_mimetypes.best == "text/csv":
+        return Response(_csv_rows(labels, rows, dist, station_ids), mimetype="text/csv")
+    return {
+        "numberReturned": len(lon),
+        "dataset": st.dataset,
+        "results": [
+            {
+                "point": labels[i],
+                "rank": r + 1,
+                "station_id": None if rows[i, r] < 0 else str(station_ids[rows[i, r]]),
+                "distance_m": None if rows[i, r] < 0 else round(float(dist[i, r]), 1),
+            }
+            for i in range(len(lon))
+            for r in range(k)
+        ],
+    }
+
+
+def _csv_rows(
+    labels: list[str], rows: np.ndarray, dist: np.ndarray, station_ids: np.ndarray
+) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["point", "rank", "station_id", "distance_m"])
+    for start in range(0, len(labels), 5000):
+        for i in range(start, min(start + 5000, len(labels))):
+            for r in range(rows.shape[1]):
+                found = rows[i, r] >= 0
+                writer.writerow(
+                    [
+                        labels[i],
+                        r + 1,
+                        station_ids[rows[i, r]] if found else "",
+                        f"{dist[i, r]:.1f}" if found else "",
+                    ]
+                )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+@bp.post("/along-route")
+def along() -> Any:
+    """Stations within a corridor of a route, ordered by distance along it.
+    ---
+    post:
+      summary: Stations along a route (for drivers)
+      description: 'Body: {"route": <GeoJSON LineString or encoded polyline (precision 5)>,
+        "corridor_m": 2000, "limit": 100, "kind": ..., "amenities": [...],
+        "include_unknown": false, "open_at": ..., "crs": "wgs84"}'
+      responses:
+        200: {description: 'FeatureCollection ordered by along_m; each feature has along_m and
+              offset_m'}
+        400: {description: 'empty or invalid route, bad corridor or filter',
+              content: {application/json: {schema: Error}}}
+    """
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadQuery(
+            'send a JSON object like {"route": {"type": "LineString", ...}, "corridor_m": 2000}.'
+        )
+    points = parse_route(body.get("route"))
+    datum = str(body.get("crs") or "wgs84").lower()
+    if datum not in params.POINT_DATUMS:
+        raise BadQuery(f"crs must be one of {', '.join(params.POINT_DATUMS)}, got {datum!r}.")
+    points = np.column_stack(coords.to_wgs84(points[:, 0], points[:, 1], datum))
+    corridor_m = params.parse_positive(
+        "corridor_m", params.text(body.get("corridor_m", 2000)), MAX_CORRIDOR_M
+    )
+    limit = params.parse_int("limit", params.text(body.get("limit")), 100, 1, 1000)
+    st = state()
+    found = along_route(st.index, points, float(corridor_m or 0), limit, params.parse_filters(body))
+    return Response(serialise.along_route_json(st.writer, found), mimetype="application/json")

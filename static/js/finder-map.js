@@ -1,0 +1,98 @@
+// The Leaflet maps of the finder (/) and of a station's page (/stations/<id>): base map,
+// the chosen position, the results and every station, coloured by the server's style.
+(function (locator) {
+  "use strict";
+  var OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+  var OSM_CREDIT = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
+  var START = { at: [39.9, 116.4], zoom: 10 };  // Beijing, until a position is known
+
+  function addTiles(map, on) {
+    if (on) { L.tileLayer(OSM, { maxZoom: 19, attribution: OSM_CREDIT }).addTo(map); }
+    L.control.scale().addTo(map);
+  }
+
+  function stationMarker(latlng, kind) {  // a result, or the station of a station's page
+    return L.circleMarker(latlng, { radius: 9, weight: 2, color: "#1a1a1a", fillOpacity: 1,
+                                    bubblingMouseEvents: false,
+                                    fillColor: locator.stationColour(kind) });
+  }
+
+  // The small map of a station's page: its box has data-lat, data-lon, data-kind, data-tiles.
+  function stationMap(box) {
+    var at = [Number(box.dataset.lat), Number(box.dataset.lon)];
+    var map = L.map(box, { renderer: L.canvas(), scrollWheelZoom: false }).setView(at, 15);
+    addTiles(map, box.dataset.tiles === "osm");
+    stationMarker(at, box.dataset.kind).addTo(map);
+    box.dataset.loaded = "1";
+  }
+
+  // The finder's map in mapEl, first showing position {lat, lon} (lat null: Beijing).
+  // popup(properties) builds a station's popup; onPick(lat, lon) hears taps on the map.
+  function finderMap(mapEl, cfg, position, popup, onPick) {
+    // A 4 px dot is too small to tap on a phone: the canvas renderer gives markers extra hit
+    // area. One first view (a second setView would animate, and a zoom animation that ends
+    // after the results arrive would undo their fitBounds).
+    var known = position.lat !== null;
+    var map = L.map(mapEl, { renderer: L.canvas({ tolerance: 6 }) }).setView(
+      known ? [position.lat, position.lon] : START.at, known ? 14 : START.zoom);
+    addTiles(map, cfg.tiles);
+    var resultLayer = L.layerGroup().addTo(map);
+    var resultMarkers = {};
+    var hereMarker = null;
+    map.on("click", function (e) { onPick(e.latlng.lat, e.latlng.lng); });
+
+    function showHere(lat, lon) {
+      if (hereMarker) { hereMarker.remove(); }
+      hereMarker = L.circleMarker([lat, lon], {
+        radius: 7, weight: 4, color: "#1a1a1a", fillColor: "#fff", fillOpacity: 1, bubblingMouseEvents: false
+      }).bindTooltip(locator.el("span", "", cfg.text.you_are_here)).addTo(map);
+    }
+
+    // The results (GeoJSON features) around [lat, lon], and the view fitted to them.
+    function showResults(features, lat, lon) {
+      resultLayer.clearLayers();
+      resultMarkers = {};
+      var bounds = L.latLngBounds([[lat, lon]]);
+      features.forEach(function (f) {
+        var c = f.geometry.coordinates;  // GeoJSON order: [lon, lat]
+        resultMarkers[f.properties.id] = stationMarker([c[1], c[0]], f.properties.kind)
+          .bindPopup(popup(f.properties)).addTo(resultLayer);
+        bounds.extend([c[1], c[0]]);
+      });
+      if (hereMarker) { hereMarker.bringToFront(); }
+      map.fitBounds(bounds.pad(0.1), { maxZoom: 15, animate: false });
+    }
+
+    function showResult(id) {  // centre a result, open its popup and bring the map into view
+      var marker = resultMarkers[id];
+      if (!marker) { return; }
+      map.setView(marker.getLatLng(), Math.max(map.getZoom(), 15), { animate: false });
+      marker.openPopup();
+      mapEl.scrollIntoView({ block: "nearest" });
+    }
+
+    // Every station, drawn once on the canvas under the results; fit: show them all.
+    function drawStations(fc, fit) {
+      var layer = L.geoJSON(fc, {
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, { radius: 4, weight: 1, color: "#fff", fillOpacity: 0.85,
+                                          fillColor: locator.stationColour(f.properties.kind),
+                                          bubblingMouseEvents: false });
+        },
+        onEachFeature: function (f, lyr) {
+          lyr.bindPopup(function () { return popup(f.properties); });
+        }
+      }).addTo(map);
+      layer.bringToBack();
+      if (fit && fc.features.length) {
+        map.fitBounds(layer.getBounds(), { maxZoom: 14, animate: false });
+      }
+      mapEl.dataset.loaded = String(fc.features.length);
+    }
+
+    return { showHere: showHere, showResults: showResults, showResult: showResult,
+             drawStations: drawStations };
+  }
+
+  locator.finderMap = { finderMap: finderMap, stationMap: stationMap };
+})(window.locator = window.locator || {});

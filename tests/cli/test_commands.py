@@ -1,0 +1,86 @@
+"""`locator validate` and `locator import` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from locator.cli import main
+from tests.conftest import DATA
+
+GOOD = "id,name,kind,lon,lat\na1,东单驿站,warm_heart,116.418,39.913\n"
+BAD = GOOD + "a2,颠倒,warm_heart,39.913,116.418\n"
+
+
+@pytest.fixture()
+def runner(monkeypatch, tmp_path):
+    monkeypatch.setenv("LOCATOR_DATA_DIR", str(DATA))
+    monkeypatch.setenv("LOCATOR_STORE", str(tmp_path / "store.gpkg"))
+    return CliRunner()
+
+
+def test_validate_ok_exits_zero(runner, tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0
+    assert "1 valid station(s), 0 error(s), 0 warning(s)." in result.output
+
+
+def test_validate_errors_exit_nonzero_with_row_and_column(runner, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD, encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:3 [lon='39.913,116.418'] error: longitude and latitude look swapped" in (
+        result.output
+    )
+
+
+def test_validate_json(runner, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD, encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(path), "--json"])
+    report = json.loads(result.stdout)
+    assert (report["ok"], report["stations"], report["errors"]) == (False, 1, 1)
+    problem = report["problems"][0]
+    assert (problem["row"], problem["column"], problem["code"]) == (3, "lon", "swapped_lat_lon")
+
+
+def test_import_all_or_nothing(runner, tmp_path):
+    good, bad = tmp_path / "ok.csv", tmp_path / "bad.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    bad.write_text(BAD, encoding="utf-8")
+    store = tmp_path / "store.gpkg"
+    assert runner.invoke(main, ["import", str(good)]).exit_code == 0
+    before = store.read_bytes()
+    result = runner.invoke(main, ["import", str(bad), "--crs", "wgs84"])
+    assert result.exit_code == 1
+    assert "nothing imported; the store is unchanged" in result.output
+    assert store.read_bytes() == before
+
+
+def test_import_gcj02_file(runner, tmp_path):
+    path = tmp_path / "amap.csv"
+    path.write_text("name,lon,lat\n东单驿站,116.424,39.9144\n", encoding="utf-8")
+    result = runner.invoke(main, ["import", str(path), "--kind", "warm_heart", "--crs", "gcj02"])
+    assert result.exit_code == 0, result.output
+    assert "imported 1 station(s)" in result.output
+
+
+def test_unknown_crs_is_a_clear_error(runner, tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(path), "--crs", "mars"])
+    assert result.exit_code != 0 and "mars" in result.output
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from locator.config import SETTINGS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for setting in SETTINGS:
+        assert f"`LOCATOR_{setting.name}`" in readme

@@ -1,0 +1,225 @@
+"""The HTML pages through Flask's test client: language choice, the finder's data, the
+station page, escaping, the HTML 404, and catalogs that match the templates."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import shapely
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from locator import amenities, create_app
+from locator.web import i18n
+from locator.web.state import state_of
+from tests.browser.support import STATIONS_CSV, XSS_ADDRESS, XSS_NAME
+from tests.conftest import write_dataset
+
+PACKAGE = Path(__file__).resolve().parents[2] / "locator"
+TRANSLATIONS = PACKAGE / "translations"
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@pytest.fixture()
+def hostile_client(tmp_path: Path):
+    """A client on the browser tests' dataset, whose b3 is named ``XSS_NAME``."""
+    data_dir = write_dataset(tmp_path / "data", STATIONS_CSV)
+    app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": tmp_path / "store.gpkg"})
+    return app.test_client()
+
+
+def html_of(response) -> str:
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+def finder_config(html: str) -> dict:
+    found = re.search(r'<script type="application/json" id="finder-config">(.*?)</script>', html)
+    assert found, "no finder config"
+    return json.loads(found.group(1))
+
+
+# --- choosing the language ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "accepted", "expected"),
+    [
+        (None, [], "zh"),
+        (None, [("en-US", 1.0), ("en", 0.9)], "en"),
+        (None, [("fr", 1.0), ("en", 0.5)], "en"),
+        (None, [("fr", 1.0)], "zh"),
+        (None, [("en", 0.0), ("zh-CN", 0.5)], "zh"),
+        ("zh", [("en", 1.0)], "zh"),
+        ("EN", [("zh-CN", 1.0)], "en"),
+        ("zh_Hans_CN", [], "zh"),
+        ("xx", [("en", 1.0)], "en"),
+        ("", [], "zh"),
+    ],
+)
+def test_choose_language(query, accepted, expected) -> None:
+    assert i18n.choose(query, accepted) == expected
+
+
+def test_labels_come_from_the_vocabulary() -> None:
+    labels = i18n.amenity_labels("en")
+    assert list(labels)[: len(i18n.SHORTLIST)] == list(i18n.SHORTLIST)
+    assert sorted(labels) == sorted(amenities.KEYS)
+    assert labels["shower"] == "Shower" and i18n.amenity_labels("zh")["shower"] == "淋浴"
+    assert i18n.kind_labels("zh") == {"warm_heart": "户外劳动者暖心驿站", "driver_home": "司机之家"}
+    assert i18n.kind_label("driver_home", "en") == "Driver's home"
+    assert i18n.kind_label("other", "en") == "other"
+
+
+def test_finder_is_chinese_by_default(client) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    html = html_of(response)
+    assert '<html lang="zh-CN">' in html
+    assert "使用我的位置" in html and "模拟数据" in html
+    assert (
+        '<button type="button" class="chip" data-amenity="shower" aria-pressed="false">淋浴</button>'
+        in html
+    )
+    assert 'href="/?lang=en"' in html  # the language switch
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+
+
+def test_finder_in_english_by_query(client) -> None:
+    html = html_of(client.get("/?lang=en", headers={"Accept-Language": "zh-CN"}))
+    assert '<html lang="en">' in html
+    assert "Use my location" in html and "Synthetic data:" in html
+    assert ">Shower</button>" in html and ">Warm-heart station</button>" in html
+    assert finder_config(html)["text"]["count"] == "{matched} matched, {shown} shown"
+
+
+def test_finder_in_english_by_accept_language(client) -> None:
+    html = html_of(client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9,zh;q=0.5"}))
+    assert '<html lang="en">' in html and "Use my location" in html
+    html = html_of(client.get("/?lang=zh", headers={"Accept-Language": "en"}))
+    assert '<html lang="zh-CN">' in html, "?lang= wins over Accept-Language"
+
+
+def test_finder_passes_district_points_inside_their_districts(app, client) -> None:
+    config = finder_config(html_of(client.get("/")))
+    districts = state_of(app).regions.districts
+    assert len(config["districts"]) == len(districts) == 123
+    for rec in districts.itertuples():
+        lat, lon = config["districts"][rec.district_adcode]
+        assert rec.geometry.buffer(1e-4).contains(shapely.Point(lon, lat)), rec.district_name
+    assert config["urls"]["nearest"] == "/api/v1/nearest"
+    assert config["urls"]["stations"] == "/api/v1/stations?limit=10000&fields=id,name,kind"
+    assert [key for key, _ in config["amenities"]][:3] == ["shower", "hot_water_24h", "toilet"]
+    assert [app for app, _ in config["nav"]] == ["amap", "baidu", "tencent", "apple"]
+    assert config["tiles"] is True
+    assert finder_config(html_of(client.get("/?tiles=none")))["tiles"] is False
+
+
+def test_finder_options_list_districts_by_city(client) -> None:
+    html = html_of(client.get("/"))
+    assert '<optgroup label="北京市">' in html and '<option value="110101">东城区</option>' in html
+    assert '<optgroup label="西安市">' in html
+
+
+# --- the station page -----------------------------------------------------------------------
+
+
+def test_station_page(client) -> None:
+    response = client.get("/stations/t2")
+    assert response.status_code == 200
+    html = html_of(response)
+    assert '<h1 id="station-name">国贸驿站</h1>' in html
+    assert "户外劳动者暖心驿站" in html and "朝阳区建国门外大街" in html
+    assert "银行网点" in html and "Mo-Fr 08:00-20:00" in html and "2024-01-01" in html
+    assert "北京市 朝阳区" in html
+    rows = re.findall(r'<tr data-amenity="(\w+)" class="is-(\w+)">', html)
+    assert len(rows) == len(amenities.KEYS)
+    states = dict(rows)
+    assert states["shower"] == "no" and states["toilet"] == "yes" and states["microwave"] == "yes"
+    assert states["laundry"] == "unknown"
+    links = re.findall(
+        r'<a class="button" href="([^"]+)" target="_blank" rel="noopener noreferrer"', html
+    )
+    assert [link.split("/")[2] for link in links] == [
+        "uri.amap.com",
+        "api.map.baidu.com",
+        "apis.map.qq.com",
+        "maps.apple.com",
+    ]
+    assert "模拟数据" in html
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+
+
+def test_station_page_in_english(client) -> None:
+    html = html_of(client.get("/stations/t3?lang=en"))
+    assert '<html lang="en">' in html and "Driver&#39;s home" in html
+    assert "Truck parking" in html and "Amenities" in html
+    assert 'href="/?lang=en"' in html  # back to the finder in the same language
+
+
+def test_station_page_escapes_every_field(hostile_client) -> None:
+    html = html_of(hostile_client.get("/stations/b3"))
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    html = html_of(hostile_client.get("/stations/b4"))
+    assert XSS_ADDRESS not in html and "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html
+
+
+def test_finder_page_has_no_station_data_in_markup(hostile_client) -> None:
+    """The finder gets names from the API at run time; none is in its HTML."""
+    html = html_of(hostile_client.get("/"))
+    assert XSS_NAME not in html and "&lt;img" not in html
+
+
+def test_unknown_station_is_an_html_404(client) -> None:
+    response = client.get("/stations/nope<b>")
+    assert response.status_code == 404
+    html = html_of(response)
+    assert "未找到站点" in html and "nope&lt;b&gt;" in html and "nope<b>" not in html
+    assert response.headers["X-Frame-Options"] == "DENY"
+    api = client.get("/api/v1/stations/nope")
+    assert api.status_code == 404 and api.get_json()["ok"] is False
+
+
+def test_templates_never_mark_data_safe() -> None:
+    for template in (PACKAGE / "templates").glob("*.html"):
+        assert "|safe" not in template.read_text(encoding="utf-8").replace(" ", ""), template
+
+
+# --- catalogs ----------------------------------------------------------------------------------
+
+
+def read_catalog(lang: str):
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f)
+
+
+def test_catalogs_cover_every_message_in_the_code() -> None:
+    """`pybabel extract`/`update` has been run: no message is missing or left over."""
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    in_code = {msg[2] for msg in extract_from_dir(str(PACKAGE), method_map)}
+    for lang in i18n.LANGUAGES:
+        in_catalog = {m.id for m in read_catalog(lang) if m.id}
+        assert in_catalog == in_code, lang
+
+
+def test_chinese_catalog_is_complete_and_compiled() -> None:
+    """Every message has a Chinese translation, and the committed .mo matches the .po."""
+    for lang in i18n.LANGUAGES:
+        catalog = read_catalog(lang)
+        with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo", "rb") as f:
+            compiled = read_mo(f)
+        translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+        assert {m.id: m.string for m in compiled if m.id} == translated, f"recompile {lang}"
+        if lang == "zh":
+            assert not [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
