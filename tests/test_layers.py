@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "locator"
 # its modules import each other, while parts sharing a floor (render, maps) may not.
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("config", "errors", "amenities", "schema", "coords", "geodesy", "hours", "travel",
-     "navigation", "regions", "params", "palette", "cache", "route"),
+     "navigation", "regions", "params", "palette", "cache", "route", "spreadsheet"),
     ("stations",),
     ("index",),
     ("demand", "coverage"),

@@ -31,6 +31,7 @@ import pyogrio
 
 from locator.errors import BadQuery
 from locator.planning.plan import Plan
+from locator.spreadsheet import safe_frame
 
 LAYERS = ("new_sites", "uncovered_demand", "district_summary")
 SUFFIXES = {".gpkg": "gpkg", ".csv": "csv", ".geojson": "geojson", ".json": "geojson"}
@@ -114,8 +115,9 @@ def sites_geojson(plan: Plan) -> dict[str, Any]:
 
 
 def sites_csv(plan: Plan) -> bytes:
-    """The new sites as CSV bytes: UTF-8 with BOM, one row per site in rank order."""
-    frame = plan.sites.round({"lon": COORD_DECIMALS, "lat": COORD_DECIMALS})
+    """The new sites as CSV bytes: UTF-8 with BOM, one row per site in rank order; text
+    cells a spreadsheet would run as formulas are neutralised (:mod:`locator.spreadsheet`)."""
+    frame = safe_frame(plan.sites.round({"lon": COORD_DECIMALS, "lat": COORD_DECIMALS}))
     text: str = frame.to_csv(index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig")
 

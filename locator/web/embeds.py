@@ -77,7 +77,7 @@ def embed_code_context() -> dict[str, Any]:
 # --- the embed page ----------------------------------------------------------------------------
 
 
-def _text() -> dict[str, str]:
+def embed_text() -> dict[str, str]:
     """Interface text embed.js shows; ``{name}`` marks a value it fills in."""
     finder = finder_text()
     return {
@@ -156,7 +156,7 @@ def _map_page(flags: Flags, parts: dict[str, Any], summary: list[str], legend: l
             "home": url_for("pages.finder", lang=lang, _external=True),
         },
         "kinds": i18n.kind_labels(lang),
-        "text": _text(),
+        "text": embed_text(),
         **parts,
     }
     return _page(flags, embed_config=config, summary=summary, legend=legend)

@@ -15,6 +15,7 @@ from locator import coords, params, schema
 from locator.errors import BadQuery
 from locator.index import along_route
 from locator.route import parse_route
+from locator.spreadsheet import safe_cell
 from locator.web import serialise
 from locator.web.state import state
 
@@ -189,9 +190,9 @@ def _csv_rows(
                 found = rows[i, r] >= 0
                 writer.writerow(
                     [
-                        labels[i],
+                        safe_cell(labels[i]),
                         r + 1,
-                        station_ids[rows[i, r]] if found else "",
+                        safe_cell(station_ids[rows[i, r]]) if found else "",
                         f"{dist[i, r]:.1f}" if found else "",
                     ]
                 )

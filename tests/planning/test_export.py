@@ -147,3 +147,19 @@ def test_a_failed_write_leaves_the_old_file(plan, tmp_path, monkeypatch):
         export.write_plan(plan, out)
     assert out.read_text("utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["sites.csv"]
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(plan):
+    import dataclasses
+
+    sites = plan.sites.copy()
+    sites["host_type"] = ['=HYPERLINK("http://evil","x")', "+cmd|' /C calc'!A0"]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                export.sites_csv(dataclasses.replace(plan, sites=sites)).decode("utf-8-sig")
+            )
+        )
+    )
+    assert [r["host_type"][:2] for r in rows] == ["'=", "'+"]
+    assert float(rows[0]["lon"]) == pytest.approx(sites["lon"].iloc[0], abs=1e-6)

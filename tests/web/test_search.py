@@ -80,6 +80,14 @@ def test_batch_json_and_csv(client):
     assert text.splitlines()[1].startswith("a,1,t1,374.")
 
 
+def test_batch_csv_echoes_point_labels_safe_for_spreadsheets(client):
+    text = client.post(
+        "/api/v1/nearest/batch?format=csv",
+        json={"points": [{"id": "=HYPERLINK(1)", "lon": 116.42, "lat": 39.91}]},
+    ).get_data(as_text=True)
+    assert text.splitlines()[1].startswith("'=HYPERLINK(1),1,t1,")
+
+
 def test_batch_csv_upload_as_multipart(client):
     from io import BytesIO
 
