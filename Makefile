@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STATIONS := data/stations/synthetic_stations.csv
 
-.PHONY: run test lint data chromium fonts clean
+.PHONY: run test lint data chromium fonts postgis clean
 
 $(BIN)/locator: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ fonts:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  $$SUDO apt-get install -y -qq fontconfig fonts-wqy-microhei; }
 
+# PostGIS for the PostgreSQL tests, where a PostgreSQL 15 server is installed (CI, dev machines).
+postgis:
+	@if [ -d /usr/lib/postgresql/15 ] && [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $$SUDO apt-get install -y -qq postgresql-15-postgis-3; fi
+
 run: $(BIN)/locator data fonts
 	$(BIN)/locator run
 
@@ -41,7 +48,7 @@ lint: $(VENV)/.test-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(VENV)/.test-deps chromium fonts data lint
+test: $(VENV)/.test-deps chromium fonts postgis data lint
 	$(BIN)/pytest
 
 clean:

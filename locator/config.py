@@ -47,6 +47,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Default: `stations.gpkg` in the Flask instance folder.",
     ),
     Setting(
+        "DATABASE_URL",
+        "",
+        str,
+        "SQLAlchemy URL of the database (`locator db upgrade`). Default: SQLite "
+        "`locator.db` in the Flask instance folder; production: "
+        "`postgresql+psycopg://user@host/db`.",
+    ),
+    Setting(
         "REGION",
         "beijing,shaanxi",
         str,

@@ -18,6 +18,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("config", "errors", "amenities", "schema", "coords", "geodesy", "hours", "travel",
      "navigation", "regions", "params", "palette", "cache", "route", "spreadsheet"),
     ("stations",),
+    ("db",),
     ("index",),
     ("demand", "coverage"),
     ("siting",),
@@ -26,7 +27,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("web",),
     ("cli", "__init__"),
 )  # fmt: skip
-FLAT_FLOORS = {0, 2, 3, 8}
+FLAT_FLOORS = {0, 3, 4, 9}
 
 
 def floor_of(part: str) -> int:

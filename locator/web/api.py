@@ -26,7 +26,18 @@ def health() -> Any:
     get:
       summary: Health check
       responses:
-        200: {description: 'ok, with the number of stations loaded'}
+        200:
+          description: 'ok, with the number of stations loaded'
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [ok, stations, synthetic]
+                properties:
+                  ok: {type: boolean, enum: [true]}
+                  stations: {type: integer, minimum: 0}
+                  synthetic: {type: boolean}
+              example: {ok: true, stations: 3, synthetic: true}
     """
     table = state().table
     return {"ok": True, "stations": len(table), "synthetic": table.info.synthetic}
@@ -41,16 +52,35 @@ def stations() -> Any:
       parameters:
         - {name: bbox, in: query, schema: {type: string}, example: '116.3,39.8,116.5,40.0',
            description: 'west,south,east,north in WGS84 degrees'}
-        - {name: kind, in: query, schema: {type: string, enum: [warm_heart, driver_home]}}
-        - {name: amenities, in: query, schema: {type: string}, example: 'shower,toilet',
-           description: 'comma-separated amenity keys; a station must have all of them'}
-        - {name: limit, in: query, schema: {type: integer, minimum: 1}}
-        - {name: offset, in: query, schema: {type: integer, minimum: 0}}
+        - kind
+        - amenities
+        - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 10000,
+           default: 100}, example: 10, description: 'page size; the maximum is
+             LOCATOR_MAX_LIMIT (default 10000), the default LOCATOR_DEFAULT_LIMIT'}
+        - {name: offset, in: query, schema: {type: integer, minimum: 0, maximum: 1000000000,
+           default: 0}, example: 0}
         - {name: fields, in: query, schema: {type: string}, example: 'id,name,kind',
            description: 'comma-separated properties to return (default all)'}
       responses:
-        200: {description: 'FeatureCollection with numberMatched and numberReturned'}
-        400: {description: 'bad parameter', content: {application/json: {schema: Error}}}
+        200:
+          description: 'FeatureCollection with numberMatched (all stations passing the
+            filters) and numberReturned (this page)'
+          content:
+            application/json:
+              schema: Stations
+              example:
+                type: FeatureCollection
+                numberMatched: 2
+                numberReturned: 1
+                dataset: {name: synthetic stations, synthetic: true, count: 2,
+                          counts_by_kind: {warm_heart: 2}}
+                features:
+                  - type: Feature
+                    id: t1
+                    geometry: {type: Point, coordinates: [116.418, 39.913]}
+                    properties: {id: t1, name: 东单驿站, kind: warm_heart}
+        400: {description: 'bad parameter (bbox, kind, amenity, limit, offset or field)',
+              content: {application/json: {schema: Error}}}
     """
     st = state()
     args = request.args
@@ -83,14 +113,32 @@ def station_points() -> Any:
     get:
       summary: Station points, compact (ids, kind codes, delta-encoded coordinates)
       parameters:
-        - {name: kind, in: query, schema: {type: string, enum: [warm_heart, driver_home]}}
-        - {name: amenities, in: query, schema: {type: string}}
+        - kind
+        - amenities
         - {name: datum, in: query, schema: {type: string, enum: [wgs84, gcj02], default: wgs84},
            description: 'gcj02 for maps drawn on Amap tiles'}
       responses:
-        200: {description: 'count, datum, scale, kinds, ids, kind (index into kinds) and coords
-              (flat [dlon, dlat, ...] integers in 1/scale degrees, each relative to the
-              previous point)'}
+        200:
+          description: 'count, datum, scale, kinds, ids, kind (index into kinds) and coords
+            (flat [dlon, dlat, ...] integers in 1/scale degrees, each relative to the
+            previous point)'
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [count, datum, scale, kinds, ids, kind, coords, synthetic]
+                properties:
+                  count: {type: integer, minimum: 0}
+                  datum: {type: string, enum: [wgs84, gcj02]}
+                  scale: {type: integer}
+                  kinds: {type: array, items: Kind}
+                  ids: {type: array, items: {type: string}}
+                  kind: {type: array, items: {type: integer, minimum: 0}}
+                  coords: {type: array, items: {type: integer}}
+                  synthetic: {type: boolean}
+              example: {count: 2, datum: wgs84, scale: 100000,
+                        kinds: [warm_heart, driver_home], ids: [t1, t2], kind: [0, 0],
+                        coords: [11641800, 3991300, 4300, -400], synthetic: true}
         400: {description: 'bad parameter', content: {application/json: {schema: Error}}}
     """
     st = state()
@@ -114,9 +162,19 @@ def station(station_id: str) -> Any:
     get:
       summary: One station
       parameters:
-        - {name: station_id, in: path, required: true, schema: {type: string}}
+        - {name: station_id, in: path, required: true, schema: {type: string}, example: t1}
       responses:
-        200: {description: 'GeoJSON Feature'}
+        200:
+          description: 'GeoJSON Feature, with every property and the synthetic flag'
+          content:
+            application/json:
+              schema: Station
+              example:
+                type: Feature
+                id: t1
+                geometry: {type: Point, coordinates: [116.418, 39.913]}
+                properties: {id: t1, name: 东单驿站, kind: warm_heart, opening_hours: 24/7,
+                             amenities: {shower: 'yes', toilet: unknown}, synthetic: true}
         404: {description: 'no such station', content: {application/json: {schema: Error}}}
     """
     st = state()
@@ -132,7 +190,29 @@ def amenity_vocabulary() -> Any:
     get:
       summary: Amenity vocabulary
       responses:
-        200: {description: 'list of amenities'}
+        200:
+          description: 'the amenities (key, zh and en labels, aliases a file may use) and
+            the values a station has for each'
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [amenities, values]
+                properties:
+                  amenities:
+                    type: array
+                    items:
+                      type: object
+                      required: [key, zh, en, aliases]
+                      properties:
+                        key: {type: string}
+                        zh: {type: string}
+                        en: {type: string}
+                        aliases: {type: array, items: {type: string}}
+                  values: {type: array, items: {type: string}}
+              example:
+                amenities: [{key: shower, zh: 淋浴, en: Shower, aliases: [shower, 淋浴, 洗澡]}]
+                values: ['yes', 'no', unknown]
     """
     return {"amenities": amenities.vocabulary(), "values": ["yes", "no", "unknown"]}
 
@@ -144,7 +224,19 @@ def datasets() -> Any:
     get:
       summary: Loaded datasets
       responses:
-        200: {description: 'datasets'}
+        200:
+          description: 'the loaded station datasets: name, counts, provenance, licence and
+            the synthetic flag'
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [datasets]
+                properties:
+                  datasets: {type: array, items: Dataset}
+              example:
+                datasets: [{name: synthetic stations, synthetic: true, count: 3,
+                            counts_by_kind: {warm_heart: 2, driver_home: 1}}]
     """
     return {"datasets": [state().dataset]}
 

@@ -32,20 +32,87 @@ def coverage_summary() -> Any:
         region (2020 census spread around GeoNames places), not a measurement.'
       parameters:
         - {name: region, in: query, schema: {type: string, enum: [beijing, shaanxi],
-           default: beijing}}
-        - {name: kind, in: query, schema: {type: string, enum: [warm_heart, driver_home]},
+           default: beijing}, example: beijing}
+        - {name: kind, in: query, schema: Kind,
            description: 'default: warm_heart in beijing, driver_home in shaanxi'}
-        - {name: amenities, in: query, schema: {type: string}, example: 'shower,toilet',
-           description: 'count only stations that have all of these'}
-        - {name: radius_m, in: query, schema: {type: number, exclusiveMinimum: 0},
-           description: 'default 1000 (warm_heart) or 15000 (driver_home); at most 5000
-             in beijing and 30000 in shaanxi'}
+        - amenities
+        - {name: radius_m, in: query, example: 2000,
+           schema: {type: number, minimum: 0, exclusiveMinimum: true, maximum: 30000},
+           description: 'metres; default 1000 (warm_heart) or 15000 (driver_home); at most
+             5000 in beijing and 30000 in shaanxi'}
       responses:
-        200: {description: 'covered_share, total_weight, covered_weight, radius_m,
-              distance_percentiles_m (weighted distance to the nearest station), clusters
-              (heaviest uncovered patches), districts, demand and the synthetic flag'}
+        200:
+          description: 'covered_share, total_weight, covered_weight, radius_m,
+            distance_percentiles_m (weighted distance to the nearest station), clusters
+            (heaviest uncovered patches), districts, demand and the synthetic flag'
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [region, kind, radius_m, covered_share, total_weight,
+                           covered_weight, districts, demand, synthetic]
+                properties:
+                  region: {type: string, enum: [beijing, shaanxi]}
+                  kind: Kind
+                  amenities: {type: array, items: {type: string}}
+                  radius_m: {type: number, minimum: 0}
+                  covered_share: {type: number, minimum: 0, maximum: 1}
+                  total_weight: {type: number, minimum: 0}
+                  covered_weight: {type: number, minimum: 0}
+                  distance_percentiles_m:
+                    type: object
+                    additionalProperties: {type: number, nullable: true}
+                  clusters:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        lon: {type: number}
+                        lat: {type: number}
+                        weight: {type: number}
+                        cells: {type: integer}
+                        district_name: {type: string, nullable: true}
+                  districts:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        district_adcode: {type: string}
+                        district_name: {type: string}
+                        demand: {type: number, nullable: true}
+                        covered: {type: number, nullable: true}
+                        covered_share: {type: number, nullable: true}
+                        stations: {type: integer}
+                  demand:
+                    type: object
+                    properties:
+                      description: {type: string}
+                      modelled: {type: boolean}
+                      cell_size_m: {type: number}
+                      cells: {type: integer}
+                  stations: {type: object, properties: {count: {type: integer}}}
+                  synthetic: {type: boolean}
+              example:
+                region: beijing
+                kind: warm_heart
+                amenities: []
+                radius_m: 3000.0
+                covered_share: 0.0597
+                total_weight: 21893095.0
+                covered_weight: 1308045.1
+                distance_percentiles_m: {'50': 20147.3, '90': 46900.6}
+                clusters: [{lon: 116.3877, lat: 39.9045, weight: 11518507.0, cells: 4712,
+                            district_name: 海淀区}]
+                districts: [{district_adcode: '110101', district_name: 东城区, demand: 708829.0,
+                             covered: 427798.8, covered_share: 0.6035, stations: 1}]
+                demand: {description: 'Beijing demand model, 500 m cells (modelled)',
+                         modelled: true, cell_size_m: 500.0, cells: 65630}
+                stations: {count: 2}
+                synthetic: true
         400: {description: 'unknown region, kind or amenity; radius out of range',
               content: {application/json: {schema: Error}}}
+        429: TooManyRequests
+        503: ServiceUnavailable
     """
     args = request.args
     st = state()

@@ -35,23 +35,42 @@ def nearest() -> Any:
     get:
       summary: Nearest stations (GeoJSON FeatureCollection)
       parameters:
-        - {name: lat, in: query, required: true, schema: {type: number, minimum: -90, maximum: 90}}
+        - {name: lat, in: query, required: true, schema: {type: number, minimum: -90, maximum: 90},
+           example: 39.91}
         - {name: lon, in: query, required: true,
-           schema: {type: number, minimum: -180, maximum: 180}}
-        - {name: crs, in: query, schema: {type: string, enum: [wgs84, gcj02, bd09]},
-           description: 'datum of lat/lon (default wgs84)'}
-        - {name: k, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 5}}
-        - {name: kind, in: query, schema: {type: string, enum: [warm_heart, driver_home]}}
-        - {name: amenities, in: query, schema: {type: string}, example: 'shower,toilet',
-           description: 'all of these; unknown values do not match unless include_unknown'}
-        - {name: include_unknown, in: query, schema: {type: boolean, default: false}}
+           schema: {type: number, minimum: -180, maximum: 180}, example: 116.42}
+        - crs
+        - {name: k, in: query, schema: {type: integer, minimum: 1, maximum: 100, default: 5},
+           example: 3}
+        - kind
+        - amenities
+        - {name: include_unknown, in: query, schema: {type: boolean, default: false},
+           description: 'an amenity of unknown presence matches too'}
         - {name: open_at, in: query, schema: {type: string}, example: '2024-05-01T21:30',
            description: 'ISO 8601 (naive = Beijing time) or now; drops stations closed then,
              keeps unknown hours (flagged open_now=unknown)'}
-        - {name: radius_m, in: query, schema: {type: number, exclusiveMinimum: 0, maximum: 500000}}
+        - {name: radius_m, in: query, example: 5000,
+           schema: {type: number, minimum: 0, exclusiveMinimum: true, maximum: 500000},
+           description: 'only stations within this distance (metres, at most 500 km)'}
       responses:
-        200: {description: 'FeatureCollection with numberMatched (stations passing the filters,
-              within radius_m if given) and numberReturned'}
+        200:
+          description: 'FeatureCollection nearest first, with numberMatched (stations passing
+            the filters, within radius_m if given), numberReturned and the query; each
+            feature has distance_m, bearing_deg, open_now, travel estimates and links'
+          content:
+            application/json:
+              schema: Stations
+              example:
+                type: FeatureCollection
+                numberMatched: 3
+                numberReturned: 1
+                query: {lon: 116.42, lat: 39.91, k: 1, radius_m: null}
+                features:
+                  - type: Feature
+                    id: t1
+                    geometry: {type: Point, coordinates: [116.418, 39.913]}
+                    properties: {id: t1, name: 东单驿站, kind: warm_heart, distance_m: 380.2,
+                                 bearing_deg: 332.1, open_now: 'yes'}
         400: {description: 'bad parameter (NaN, out of range, k=0, k>100, unknown amenity, ...)',
               content: {application/json: {schema: Error}}}
     """
@@ -137,15 +156,107 @@ def nearest_batch() -> Any:
         multipart field "file") with lon/lat (or 经度/纬度) and optional id columns. Opening
         hours are not applied.'
       parameters:
-        - {name: format, in: query, schema: {type: string, enum: [json, csv], default: json}}
-        - {name: k, in: query, schema: {type: integer, minimum: 1, maximum: 10, default: 1}}
-        - {name: crs, in: query, schema: {type: string, enum: [wgs84, gcj02, bd09]}}
-        - {name: kind, in: query, schema: {type: string, enum: [warm_heart, driver_home]}}
-        - {name: amenities, in: query, schema: {type: string}}
+        - {name: format, in: query, schema: {type: string, enum: [json, csv], default: json},
+           description: 'csv streams the rows (so does Accept: text/csv)'}
+        - {name: k, in: query, schema: {type: integer, minimum: 1, maximum: 10, default: 1},
+           description: 'stations per point, at most 10'}
+        - crs
+        - kind
+        - amenities
+        - {name: include_unknown, in: query, schema: {type: boolean, default: false}}
+      requestBody:
+        required: true
+        description: 'from 1 to 100,000 points; options in the body override the query'
+        content:
+          application/json:
+            schema:
+              oneOf:
+                - &points
+                  oneOf:
+                    - type: array
+                      minItems: 1
+                      maxItems: 100000
+                      items: {type: array, items: {type: number}, minItems: 2, maxItems: 2,
+                              description: '[lon, lat]'}
+                    - type: array
+                      minItems: 1
+                      maxItems: 100000
+                      items:
+                        type: object
+                        required: [lon, lat]
+                        properties:
+                          lon: {type: number, minimum: -180, maximum: 180}
+                          lat: {type: number, minimum: -90, maximum: 90}
+                          id: {type: string}
+                - type: object
+                  required: [points]
+                  properties:
+                    points: *points
+                    k: {type: integer, minimum: 1, maximum: 10, default: 1}
+                    crs: {type: string, enum: [wgs84, gcj02, bd09], default: wgs84}
+                    kind: Kind
+                    amenities: {type: array, items: {type: string}}
+                    include_unknown: {type: boolean, default: false}
+                    format: {type: string, enum: [json, csv], default: json}
+            examples:
+              pairs: {summary: '[lon, lat] pairs', value: [[116.4, 39.9], [116.46, 39.91]]}
+              objects:
+                summary: 'points with ids, and options'
+                value: {points: [{id: home, lon: 116.4, lat: 39.9}], k: 2,
+                        kind: warm_heart, amenities: [toilet]}
+          text/csv:
+            schema: {type: string, description: 'a CSV with lon and lat (or 经度 and 纬度)
+              columns and an optional id column'}
+            example: |
+              id,lon,lat
+              home,116.4,39.9
+              work,116.46,39.91
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file]
+              properties:
+                file: {type: string, format: binary, description: 'the CSV, as for text/csv'}
+            example:
+              file: |
+                id,lon,lat
+                home,116.4,39.9
       responses:
-        200: {description: 'one row per point and rank: point, id, rank, station_id, distance_m'}
+        200:
+          description: 'one row per point and rank: point (its id, else its index), rank,
+            station_id and distance_m (null when no station passes the filters)'
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [numberReturned, results]
+                properties:
+                  numberReturned: {type: integer, minimum: 1}
+                  dataset: Dataset
+                  results:
+                    type: array
+                    items:
+                      type: object
+                      required: [point, rank, station_id, distance_m]
+                      properties:
+                        point: {type: string}
+                        rank: {type: integer, minimum: 1}
+                        station_id: {type: string, nullable: true}
+                        distance_m: {type: number, minimum: 0, nullable: true}
+              example:
+                numberReturned: 1
+                results: [{point: home, rank: 1, station_id: t1, distance_m: 2071.3}]
+            text/csv:
+              schema: {type: string}
+              example: |
+                point,rank,station_id,distance_m
+                home,1,t1,2071.3
         400: {description: 'bad body, a bad point (named by row), or too many points',
               content: {application/json: {schema: Error}}}
+        405: MethodNotAllowed
+        413: PayloadTooLarge
+        429: TooManyRequests
+        503: ServiceUnavailable
     """
     lon, lat, ids, options = _points_from_request()
     if len(lon) == 0 or len(lon) > MAX_BATCH_POINTS:
@@ -210,11 +321,68 @@ def along() -> Any:
       description: 'Body: {"route": <GeoJSON LineString or encoded polyline (precision 5)>,
         "corridor_m": 2000, "limit": 100, "kind": ..., "amenities": [...],
         "include_unknown": false, "open_at": ..., "crs": "wgs84"}'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [route]
+              properties:
+                route:
+                  oneOf:
+                    - {type: string, minLength: 4,
+                       description: 'encoded polyline, precision 5 (lat, lon order inside)'}
+                    - type: object
+                      required: [type, coordinates]
+                      properties:
+                        type: {type: string, enum: [LineString]}
+                        coordinates:
+                          type: array
+                          minItems: 2
+                          maxItems: 20000
+                          items: {type: array, items: {type: number}, minItems: 2,
+                                  maxItems: 3, description: '[lon, lat]'}
+                corridor_m: {type: number, minimum: 0, exclusiveMinimum: true,
+                             maximum: 50000, default: 2000}
+                limit: {type: integer, minimum: 1, maximum: 1000, default: 100}
+                kind: Kind
+                amenities: {type: array, items: {type: string}}
+                include_unknown: {type: boolean, default: false}
+                open_at: {type: string, description: 'as for GET /api/v1/nearest'}
+                crs: {type: string, enum: [wgs84, gcj02, bd09], default: wgs84}
+            examples:
+              linestring:
+                summary: 'a GeoJSON LineString across Beijing'
+                value: {route: {type: LineString, coordinates: [[116.30, 39.91], [116.50, 39.91]]},
+                        corridor_m: 2000, kind: warm_heart}
+              polyline:
+                summary: 'an encoded polyline'
+                value: {route: '_p~iF~ps|U_ulLnnqC_mqNvxq`@', corridor_m: 5000}
       responses:
-        200: {description: 'FeatureCollection ordered by along_m; each feature has along_m and
-              offset_m'}
-        400: {description: 'empty or invalid route, bad corridor or filter',
-              content: {application/json: {schema: Error}}}
+        200:
+          description: 'FeatureCollection ordered by along_m, with route_length_m; each
+            feature has along_m, offset_m and open_now'
+          content:
+            application/json:
+              schema: Stations
+              example:
+                type: FeatureCollection
+                numberMatched: 1
+                numberReturned: 1
+                route_length_m: 17085.2
+                features:
+                  - type: Feature
+                    id: t1
+                    geometry: {type: Point, coordinates: [116.418, 39.913]}
+                    properties: {id: t1, name: 东单驿站, kind: warm_heart, along_m: 10093.6,
+                                 offset_m: 222.4, open_now: 'yes'}
+        400: {description: 'empty or invalid route (over 20,000 points), bad corridor (over
+              50 km), limit (over 1,000) or filter', content: {application/json: {schema: Error}}}
+        405: MethodNotAllowed
+        413: PayloadTooLarge
+        429: TooManyRequests
+        503: ServiceUnavailable
     """
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

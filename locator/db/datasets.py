@@ -1,0 +1,146 @@
+"""Dataset versions in the database: commit an import as a new version, list them,
+choose which one is served (rollback), and load the served one.
+
+A version is written in one transaction together with the head pointer, so a reader
+sees either the previous version or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from locator import amenities, schema
+from locator.db.models import AuditEntry, DatasetHead, DatasetVersion, StationRow, utc_now
+from locator.db.session import transaction
+from locator.errors import NotFound
+from locator.stations.table import DatasetInfo, StationTable, build_table
+
+OTHER_FIELDS = tuple(f for f in schema.FIELDS if f not in ("id", "name", "kind", "lon", "lat"))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an import came from, and who made it."""
+
+    name: str
+    sha256: str
+    actor: str
+    report: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One row of ``locator datasets list``."""
+
+    id: int
+    created_at: str
+    created_by: str
+    source_name: str
+    source_sha256: str
+    row_count: int
+    served: bool
+
+
+def _row(version_id: int, seq: int, rec: Mapping[Any, Any]) -> StationRow:
+    return StationRow(
+        version_id=version_id,
+        seq=seq,
+        station_id=str(rec["id"]),
+        name=str(rec["name"]),
+        kind=str(rec["kind"]),
+        lon=float(rec["lon"]),
+        lat=float(rec["lat"]),
+        fields={f: rec[f] for f in OTHER_FIELDS if isinstance(rec.get(f), str) and rec[f]},
+        amenities={
+            k: rec[k] for k in amenities.KEYS if rec.get(k) in (amenities.YES, amenities.NO)
+        },
+    )
+
+
+def commit_version(engine: Engine, table: StationTable, source: Source) -> int:
+    """Store ``table`` as a new version and serve it, in one transaction; its id."""
+    with transaction(engine) as session:
+        version = DatasetVersion(
+            created_by=source.actor,
+            source_name=source.name,
+            source_sha256=source.sha256,
+            row_count=len(table),
+            counts=table.counts_by_kind(),
+            report=list(source.report),
+            name=table.info.name,
+            synthetic=table.info.synthetic,
+            description=table.info.description,
+            licence=table.info.licence,
+        )
+        session.add(version)
+        session.flush()
+        records = table.frame.to_dict("records")
+        session.add_all(_row(version.id, seq, rec) for seq, rec in enumerate(records))
+        _serve(session, version.id)
+        session.add(AuditEntry(actor=source.actor, action="import", target=f"dataset {version.id}",
+                               detail={"source": source.name, "rows": len(table)}))  # fmt: skip
+        return version.id
+
+
+def _serve(session: Any, version_id: int) -> None:
+    head = session.get(DatasetHead, 1)
+    if head is None:
+        session.add(DatasetHead(id=1, version_id=version_id))
+    else:
+        head.version_id, head.changed_at = version_id, utc_now()
+
+
+def rollback(engine: Engine, version_id: int, actor: str) -> None:
+    """Serve ``version_id`` again; NotFound when there is no such version."""
+    with transaction(engine) as session:
+        if session.get(DatasetVersion, version_id) is None:
+            raise NotFound(f"no dataset version {version_id}; see `locator datasets list`.")
+        _serve(session, version_id)
+        session.add(AuditEntry(actor=actor, action="rollback", target=f"dataset {version_id}",
+                               detail={}))  # fmt: skip
+
+
+def served_version(engine: Engine) -> int | None:
+    """The id of the version being served, or None before the first import."""
+    with transaction(engine) as session:
+        head = session.get(DatasetHead, 1)
+        return None if head is None else head.version_id
+
+
+def list_versions(engine: Engine) -> list[VersionInfo]:
+    """Every version, newest first."""
+    served = served_version(engine)
+    with transaction(engine) as session:
+        rows = session.scalars(select(DatasetVersion).order_by(DatasetVersion.id.desc())).all()
+        return [
+            VersionInfo(v.id, v.created_at.isoformat(timespec="seconds"), v.created_by,
+                        v.source_name, v.source_sha256, v.row_count, v.id == served)
+            for v in rows
+        ]  # fmt: skip
+
+
+def load_version(engine: Engine, version_id: int) -> StationTable:
+    """The stations of one version as the in-memory table the index is built on."""
+    with transaction(engine) as session:
+        version = session.get(DatasetVersion, version_id)
+        if version is None:
+            raise NotFound(f"no dataset version {version_id}.")
+        rows = session.scalars(
+            select(StationRow).where(StationRow.version_id == version_id)
+            .order_by(StationRow.seq)
+        ).all()  # fmt: skip
+        records = [
+            {"id": r.station_id, "name": r.name, "kind": r.kind, "lon": r.lon, "lat": r.lat,
+             **{f: r.fields.get(f, "") for f in OTHER_FIELDS},
+             **{k: r.amenities.get(k, amenities.UNKNOWN) for k in amenities.KEYS}}
+            for r in rows
+        ]  # fmt: skip
+        info = DatasetInfo(version.name, f"dataset version {version.id}", version.synthetic,
+                           version.description, version.licence)  # fmt: skip
+    frame = pd.DataFrame.from_records(records, columns=[*schema.FIELDS, *amenities.KEYS])
+    return build_table(frame, info)
