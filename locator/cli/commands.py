@@ -10,6 +10,7 @@ import click
 from flask import Flask
 
 from locator import config
+from locator.cli.accounts import db, tokens, users
 from locator.cli.plans import CRS_HELP, KIND, plan, render_map
 from locator.errors import DataError, LocatorError
 from locator.regions import load_regions
@@ -132,28 +133,14 @@ def data_build(seed: int) -> None:
     click.echo(f"wrote {path} (synthetic stations, seed {seed})")
 
 
-@main.group()
-def db() -> None:
-    """The database: dataset versions, plans, users and the audit log."""
-
-
-@db.command("upgrade")
-def db_upgrade() -> None:
-    """Create the database or bring it to the current schema (LOCATOR_DATABASE_URL)."""
-    from locator.db.session import database_url, engine_for, upgrade
-
-    settings = config.from_environment()
-    url = database_url(settings["DATABASE_URL"], config.PROJECT_DIR / "instance")
-    engine = engine_for(url)
-    upgrade(engine)
-    click.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date.")
-
-
 main.add_command(plan)
+main.add_command(db)
+main.add_command(users)
+main.add_command(tokens)
 main.add_command(render_map)
 
 
 def register(app: Flask) -> None:
     """Expose the same commands under ``flask --app locator``."""
-    for command in (validate, import_, data, db, plan, render_map):
+    for command in (validate, import_, data, db, users, tokens, plan, render_map):
         app.cli.add_command(command)

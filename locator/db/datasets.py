@@ -101,8 +101,7 @@ def rollback(engine: Engine, version_id: int, actor: str) -> None:
         if session.get(DatasetVersion, version_id) is None:
             raise NotFound(f"no dataset version {version_id}; see `locator datasets list`.")
         _serve(session, version_id)
-        session.add(AuditEntry(actor=actor, action="rollback", target=f"dataset {version_id}",
-                               detail={}))  # fmt: skip
+        session.add(AuditEntry(actor=actor, action="rollback", target=f"dataset {version_id}"))
 
 
 def served_version(engine: Engine) -> int | None:

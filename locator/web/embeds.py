@@ -300,7 +300,54 @@ def _embed_target(url: str) -> tuple[str, dict[str, str]]:
 
 @bp.get("/oembed")
 def oembed() -> Any:
-    """oEmbed (type rich) for an embed URL: ``?url=...&maxwidth=&maxheight=&format=json``."""
+    """oEmbed (type rich) for an embed URL: ``?url=...&maxwidth=&maxheight=&format=json``.
+    ---
+    get:
+      summary: oEmbed for an embed URL (the iframe and its resizing script)
+      description: 'oEmbed 1.0, type rich, JSON only. The url must be an /embed/<view>
+        address of this server; its flags are checked as the embed page checks them.'
+      parameters:
+        - {name: url, in: query, required: true, schema: {type: string},
+           example: 'http://localhost/embed/coverage?region=beijing&lang=en'}
+        - {name: maxwidth, in: query, schema: {type: integer, minimum: 1, maximum: 10000},
+           example: 400, description: 'pixels; the answer is at most 600 wide'}
+        - {name: maxheight, in: query, schema: {type: integer, minimum: 1, maximum: 10000},
+           description: 'pixels; the answer is at most the embed''s own height'}
+        - {name: format, in: query, schema: {type: string, default: json},
+           description: 'only json; anything else is a 501'}
+      responses:
+        200:
+          description: 'the oEmbed answer; html is the iframe and the script to paste'
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [type, version, title, provider_name, provider_url, html, width,
+                           height]
+                properties:
+                  type: {type: string, enum: [rich]}
+                  version: {type: string, enum: ['1.0']}
+                  title: {type: string}
+                  provider_name: {type: string}
+                  provider_url: {type: string}
+                  html: {type: string}
+                  width: {type: integer, minimum: 1}
+                  height: {type: integer, minimum: 1}
+              example:
+                type: rich
+                version: '1.0'
+                title: Rest stations for outdoor workers
+                provider_name: locator
+                provider_url: https://locator.example/
+                html: '<iframe src="https://locator.example/embed/stations" ...></iframe>'
+                width: 600
+                height: 540
+        400: {description: 'url missing, a bad embed flag, or a bad maxwidth or maxheight',
+              content: {application/json: {schema: Error}}}
+        404: {description: 'the url is not an embed of this server',
+              content: {application/json: {schema: Error}}}
+        501: {description: 'a format other than json', content: {application/json: {schema: Error}}}
+    """
     args = request.args
     if args.get("format", "json") != "json":
         raise LocatorError(f"format {args['format']!r} is not supported; use json.", status=501)

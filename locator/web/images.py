@@ -136,33 +136,44 @@ def map_image(view: str, fmt: str) -> Any:
         a zh map is drawn in English (the Content-Language header says which).'
       parameters:
         - {name: view, in: path, required: true,
-           schema: {type: string, enum: [coverage, plan]}}
-        - {name: fmt, in: path, required: true, schema: {type: string, enum: [png, svg]}}
+           schema: {type: string, enum: [coverage, plan]}, example: coverage}
+        - {name: fmt, in: path, required: true, schema: {type: string, enum: [png, svg]},
+           example: svg}
         - {name: lang, in: query, schema: {type: string, enum: [zh, en]},
            description: 'default: from Accept-Language, else zh'}
         - {name: dark, in: query, schema: {type: boolean, default: false},
            description: 'dark background; ?dark alone means true'}
         - {name: region, in: query, schema: {type: string, enum: [beijing, shaanxi],
-           default: beijing}, description: 'coverage view only'}
-        - {name: kind, in: query, schema: {type: string, enum: [warm_heart, driver_home]},
-           description: 'coverage view only; default: the region''s kind'}
+           default: beijing}, example: beijing}
+        - {name: kind, in: query, schema: Kind,
+           description: 'default: the region''s kind'}
         - {name: amenities, in: query, schema: {type: string}, example: 'shower',
-           description: 'coverage view only; count only stations with all of these'}
-        - {name: radius_m, in: query, schema: {type: number, exclusiveMinimum: 0},
-           description: 'coverage view only; default 1000 (warm_heart) or 15000
-             (driver_home); at most 5000 in beijing and 30000 in shaanxi'}
+           description: 'count only stations with all of these'}
+        - {name: radius_m, in: query, example: 2000,
+           schema: {type: number, minimum: 0, exclusiveMinimum: true, maximum: 30000},
+           description: 'metres; default 1000 (warm_heart) or 15000 (driver_home); at most
+             5000 in beijing and 30000 in shaanxi'}
         - {name: plan, in: query, schema: {type: string},
-           description: 'plan view: the id of a finished plan (or give new instead)'}
+           description: 'plan view only: the id of a finished plan (or give new instead)'}
         - {name: new, in: query, schema: {type: integer, minimum: 1, maximum: 5000},
-           description: 'plan view: plan this many sites with region, radius_m, kind and
-             amenities (one shared job per parameter set, as for the embeds; 409 until done)'}
+           description: 'plan view only: draw the plan already run for this many sites with
+             region, radius_m, kind and amenities (a GET never starts one: 404 when none was
+             run, 409 until it is done)'}
       responses:
-        200: {description: 'the image (image/png or image/svg+xml)'}
+        200:
+          description: 'the image; Content-Language says which language it is drawn in'
+          headers:
+            Content-Language: {schema: {type: string, enum: [zh, en]}}
+          content:
+            image/png: {schema: {type: string, format: binary}}
+            image/svg+xml: {schema: {type: string}}
         400: {description: 'bad or missing parameter, or one the view does not use',
               content: {application/json: {schema: Error}}}
         404: {description: 'no such plan', content: {application/json: {schema: Error}}}
         409: {description: 'the plan is not done (queued, running or failed)',
               content: {application/json: {schema: Error}}}
+        429: TooManyRequests
+        503: ServiceUnavailable
     """
     _check_names(view)
     style = _style(fmt)

@@ -80,9 +80,85 @@ def submit_plan() -> Any:
         exclusions_crs name their datum (wgs84, gcj02, bd09 or EPSG:n; default the CRS
         in the file, else wgs84). Only "new" is required. Quota keys are district adcodes or
         names; null means no bound. Everything is checked before the plan is queued.'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [new]
+              additionalProperties: false
+              properties: &fields
+                region: {type: string, enum: [beijing, shaanxi], default: beijing}
+                new: {type: integer, minimum: 1, maximum: 100000,
+                      description: 'new sites to place; at most the candidate sites'}
+                radius_m: {type: number, minimum: 0, exclusiveMinimum: true, maximum: 30000,
+                           description: 'metres; default 1000 (warm_heart) or 15000
+                             (driver_home); at most 5000 in beijing, 30000 in shaanxi'}
+                kind: Kind
+                amenities: {type: array, items: {type: string},
+                            description: 'existing stations count only with all of these'}
+                min_spacing_m: {type: number, minimum: 0, maximum: 50000, default: 0}
+                quotas:
+                  type: object
+                  description: 'district adcode or name: [least, most] new sites, null for
+                    no bound'
+                  additionalProperties:
+                    type: array
+                    minItems: 2
+                    maxItems: 2
+                    items: {type: integer, minimum: 0, nullable: true}
+                time_limit_s: {type: number, minimum: 0, exclusiveMinimum: true,
+                               maximum: 300, default: 60}
+                demand_crs: {type: string, example: gcj02}
+                candidates_crs: {type: string, example: 'EPSG:4326'}
+                exclusions_crs: {type: string, example: wgs84}
+            examples:
+              beijing:
+                summary: '20 warm-heart stations in Beijing, at least 2 in 海淀区'
+                value: {region: beijing, new: 20, radius_m: 1000, quotas: {'110108': [2, null]},
+                        time_limit_s: 30}
+              shaanxi: {summary: 'a driver''s home every 15 km in Shaanxi',
+                        value: {region: shaanxi, new: 10, kind: driver_home}}
+          multipart/form-data:
+            schema:
+              type: object
+              required: [new]
+              additionalProperties: false
+              properties:
+                <<: *fields
+                quotas: {type: string, description: 'as in JSON, as JSON text',
+                         example: '{"110108": [2, null]}'}
+                amenities: {type: string, description: 'comma-separated amenity keys'}
+                demand: {type: string, format: binary,
+                         description: 'weighted points: CSV, XLSX, GeoJSON or GeoPackage'}
+                candidates: {type: string, format: binary,
+                             description: 'the only places new sites may go (a station file)'}
+                exclusions: {type: string, format: binary,
+                             description: 'polygons where no new site may go: GeoJSON or
+                               GeoPackage'}
+            example:
+              new: 2
+              time_limit_s: 5
+              demand: |
+                lon,lat,weight
+                116.40,39.91,10
+                116.46,39.91,5
       responses:
-        202: {description: '{"id", "status": "queued", "url"}; the Location header is the
-              status URL'}
+        202:
+          description: 'queued; the Location header is the status URL'
+          headers:
+            Location: {required: true, schema: {type: string}, example: /api/v1/plans/NoGLRAopB1c}
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, status, url]
+                properties:
+                  id: {type: string}
+                  status: {type: string, enum: [queued]}
+                  url: {type: string}
+              example: {id: NoGLRAopB1c, status: queued, url: /api/v1/plans/NoGLRAopB1c}
         400: {description: 'bad parameter: unknown region, kind, amenity or parameter,
               radius_m <= 0 or too large, new larger than the candidate sites (the uploaded
               candidates outside the exclusion zones, else the populated demand cells),
@@ -91,8 +167,16 @@ def submit_plan() -> Any:
         422: {description: 'an uploaded file is unreadable or has bad rows or features
               (named by number)',
               content: {application/json: {schema: Error}}}
-        429: {description: 'the plan queue is full (LOCATOR_PLAN_QUEUE); try again later',
-              content: {application/json: {schema: Error}}}
+        405: MethodNotAllowed
+        413: PayloadTooLarge
+        429:
+          description: 'the plan queue is full (LOCATOR_PLAN_QUEUE), or this client has
+            used its budget for expensive requests; try again after Retry-After'
+          headers:
+            Retry-After: {required: true, schema: {type: integer, minimum: 0},
+                          description: 'seconds to wait'}
+          content: {application/json: {schema: Error}}
+        503: ServiceUnavailable
     """
     st = state()
     folder = Path(tempfile.mkdtemp(prefix="locator-upload-"))
@@ -160,12 +244,50 @@ def plan_status(plan_id: str) -> Any:
     get:
       summary: Plan status and result
       parameters:
-        - {name: plan_id, in: path, required: true, schema: {type: string}}
+        - {name: plan_id, in: path, required: true, schema: {type: string},
+           example: NoGLRAopB1c}
       responses:
-        200: {description: 'status (queued, running, done, failed), progress {stage,
-              fraction}, request; when done: summary (covered_share_before/after,
-              covered weights, upper_bound, gap, method, seconds, new), curve (covered share
-              after 0..new sites) and downloads; when failed: error'}
+        200:
+          description: 'status (queued, running, done, failed), progress {stage,
+            fraction}, request; when done: summary (covered_share_before/after,
+            covered weights, upper_bound, gap, method, seconds, new), curve (covered share
+            after 0..new sites) and downloads; when failed: error'
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, status, progress, request, created_at, synthetic]
+                properties:
+                  id: {type: string}
+                  status: {type: string, enum: [queued, running, done, failed]}
+                  progress:
+                    type: object
+                    properties:
+                      stage: {type: string}
+                      fraction: {type: number, minimum: 0, maximum: 1}
+                  request: {type: object}
+                  created_at: {type: string, format: date-time}
+                  started_at: {type: string, format: date-time, nullable: true}
+                  finished_at: {type: string, format: date-time, nullable: true}
+                  synthetic: {type: boolean}
+                  error: {type: string}
+                  summary: {type: object}
+                  curve: {type: array, items: {type: number, minimum: 0, maximum: 1}}
+                  downloads: {type: object, additionalProperties: {type: string}}
+              example:
+                id: NoGLRAopB1c
+                status: done
+                progress: {stage: done, fraction: 1.0}
+                request: {region: beijing, new: 2, radius_m: 1000.0, kind: warm_heart,
+                          time_limit_s: 5.0, demand: uploaded file}
+                created_at: '2024-05-01T08:00:00+00:00'
+                started_at: '2024-05-01T08:00:00+00:00'
+                finished_at: '2024-05-01T08:00:01+00:00'
+                synthetic: true
+                summary: {new: 2, covered_share_before: 0.125, covered_share_after: 0.9375,
+                          gap: 0.0}
+                curve: [0.125, 0.75, 0.9375]
+                downloads: {csv: /api/v1/plans/NoGLRAopB1c/sites.csv}
         404: {description: 'no such plan (plans are kept in memory, the last 50 finished)',
               content: {application/json: {schema: Error}}}
     """
@@ -182,11 +304,29 @@ def plan_sites(plan_id: str, fmt: str) -> Any:
         marginal_gain, covered_share_after, district and host_type. CSV: the same, UTF-8
         with BOM. GeoPackage: layers new_sites, uncovered_demand and district_summary.'
       parameters:
-        - {name: plan_id, in: path, required: true, schema: {type: string}}
+        - {name: plan_id, in: path, required: true, schema: {type: string},
+           example: NoGLRAopB1c}
         - {name: fmt, in: path, required: true,
-           schema: {type: string, enum: [geojson, csv, gpkg]}}
+           schema: {type: string, enum: [geojson, csv, gpkg]}, example: geojson}
       responses:
-        200: {description: 'the file, as an attachment'}
+        200:
+          description: 'the file, as an attachment'
+          content:
+            application/geo+json:
+              schema:
+                type: object
+                required: [type, features]
+                properties:
+                  type: {type: string, enum: [FeatureCollection]}
+                  features: {type: array, items: {type: object}}
+              example:
+                type: FeatureCollection
+                features:
+                  - type: Feature
+                    geometry: {type: Point, coordinates: [116.4, 39.91]}
+                    properties: {rank: 1, marginal_gain: 50.0, covered_share_after: 0.75}
+            text/csv: {schema: {type: string}}
+            application/geopackage+sqlite3: {schema: {type: string, format: binary}}
         404: {description: 'no such plan', content: {application/json: {schema: Error}}}
         409: {description: 'the plan is not done (queued, running or failed)',
               content: {application/json: {schema: Error}}}
