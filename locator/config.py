@@ -85,6 +85,107 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "Browser key for Tianditu base maps on the planner; without one the option is hidden.",
     ),
+    # Bounds on every file read from a client or the command line (locator.stations.limits):
+    # a size-type limit answers 413, too deep a JSON document 422.
+    Setting("UPLOAD_MAX_BYTES", 100 * 2**20, int, "Largest file read, in bytes (100 MiB)."),
+    Setting(
+        "UPLOAD_MAX_ROWS",
+        200_000,
+        int,
+        "Most rows (spreadsheet rows after the header, or features) in one file.",
+    ),
+    Setting("UPLOAD_MAX_COLUMNS", 200, int, "Most columns (or feature properties) in one file."),
+    Setting(
+        "UPLOAD_MAX_CELLS", 10_000_000, int, "Most cells (rows times columns) in one file."
+    ),
+    Setting(
+        "UPLOAD_MAX_UNZIPPED_BYTES",
+        100 * 2**20,
+        int,
+        "Largest total uncompressed size of an XLSX workbook's parts, in bytes (100 MiB).",
+    ),
+    Setting("UPLOAD_MAX_ZIP_ENTRIES", 1_000, int, "Most parts (zip entries) in an XLSX workbook."),
+    Setting("UPLOAD_MAX_DEPTH", 64, int, "Deepest nesting of arrays and objects in a JSON file."),
+    Setting(
+        "UPLOAD_MAX_SECONDS", 30.0, float, "Longest time reading one file may take, in seconds."
+    ),
+    Setting(
+        "IMPORT_WAIT_SECONDS",
+        30.0,
+        float,
+        "How long `locator import` waits for another import into the same store, in seconds, "
+        "before it refuses.",
+    ),
+    # Costs of anonymous requests and the addresses the app answers to (locator.web.budget,
+    # locator.web.work, locator.web.urls; the plan caps in locator.planning.service).
+    Setting(
+        "PUBLIC_URL",
+        "",
+        str,
+        "Base URL the public reaches the app at, e.g. https://locator.example.org; absolute "
+        "links (oEmbed, embed code) are built from it, and its host is trusted.",
+    ),
+    Setting(
+        "TRUSTED_HOSTS",
+        "localhost 127.0.0.1",
+        str,
+        "Space- or comma-separated host names the app answers to (Flask TRUSTED_HOSTS; "
+        "a leading dot allows subdomains); any other Host header gets 400.",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        int,
+        "Reverse proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto "
+        "are believed (werkzeug ProxyFix); 0: the client is the socket's peer.",
+    ),
+    Setting(
+        "RATELIMIT_STORAGE_URL",
+        "memory://",
+        str,
+        "Where per-client budgets are counted: memory:// (each worker process on its own) "
+        "or a Redis URL such as redis://localhost:6379/0 (shared by every worker).",
+    ),
+    Setting(
+        "RATELIMIT_EXPENSIVE",
+        "30 per minute;300 per hour",
+        str,
+        "Expensive requests one client address may make (Flask-Limiter notation); more "
+        "answer 429 with Retry-After.",
+    ),
+    Setting(
+        "RENDER_CONCURRENCY",
+        1,
+        int,
+        "Maps (print maps, planner maps) one worker process draws at a time; more answer "
+        "429 with Retry-After.",
+    ),
+    Setting(
+        "REQUEST_DEADLINE_S",
+        30.0,
+        float,
+        "Wall time, in seconds, the expensive work of one request may take before it "
+        "answers 503; keep it below gunicorn's timeout.",
+    ),
+    Setting(
+        "BATCH_MAX_RESULTS",
+        200_000,
+        int,
+        "Most rows (points times k) one POST /api/v1/nearest/batch answers.",
+    ),
+    Setting(
+        "PLAN_MAX_CANDIDATES",
+        50_000,
+        int,
+        "Most candidate sites an uploaded candidates file may hold.",
+    ),
+    Setting(
+        "PLAN_MAX_PAIRS",
+        10_000_000,
+        int,
+        "Most demand-cell and candidate pairs within radius_m (and candidate pairs within "
+        "min_spacing_m) a plan may consider, estimated before it is queued.",
+    ),
 )
 
 

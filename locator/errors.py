@@ -50,6 +50,16 @@ class DataError(LocatorError, ValueError):
         self.problems = problems
 
 
+class TooLarge(DataError):
+    """An input file exceeds a size limit: bytes, rows, columns, cells or time (HTTP 413).
+
+    The message names the limit and its setting. A DataError, so every path that reports
+    an unusable file (and keeps a store unchanged) treats it the same way.
+    """
+
+    status = 413
+
+
 class CoordinateError(LocatorError, ValueError):
     """A coordinate system name or a coordinate value is not usable (HTTP 400)."""
 
@@ -63,6 +73,13 @@ class Conflict(LocatorError):
 
 
 class TooBusy(LocatorError):
-    """Too much work is queued; the client should retry later (HTTP 429)."""
+    """Too much work is queued, or this client has used its budget; the client should retry
+    after ``retry_after_s`` seconds (HTTP 429, with a ``Retry-After`` header)."""
 
     status = 429
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after_s: int = 5
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after_s = max(1, int(retry_after_s))

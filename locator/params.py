@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from locator import amenities, coords, schema
 from locator.errors import BadQuery
 
@@ -67,8 +69,8 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
 
 
 def parse_kind(value: str | None) -> str | None:
-    """A station kind (warm_heart or driver_home), or None when absent."""
-    if value is None or value == "":
+    """A station kind (warm_heart or driver_home), or None when absent; empty is refused."""
+    if value is None:
         return None
     if value not in schema.KINDS:
         raise BadQuery(f"kind must be one of {', '.join(schema.KINDS)}, got {value!r}.")
@@ -110,11 +112,20 @@ def parse_fields(value: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]
 POINT_DATUMS = ("wgs84", "gcj02", "bd09")
 
 
+def parse_datum(value: Any, name: str = "crs") -> str:
+    """The datum points are given in (wgs84 when absent); empty or unknown is refused."""
+    found = text(value, name)
+    if found is None:
+        return "wgs84"
+    datum = found.strip().lower()
+    if datum not in POINT_DATUMS:
+        raise BadQuery(f"{name} must be one of {', '.join(POINT_DATUMS)}, got {found!r}.")
+    return datum
+
+
 def parse_point(lon: str | None, lat: str | None, crs: str | None) -> tuple[float, float]:
     """A query point as WGS84 (lon, lat); ``crs`` is the datum it was given in."""
-    datum = (crs or "wgs84").strip().lower()
-    if datum not in POINT_DATUMS:
-        raise BadQuery(f"crs must be one of {', '.join(POINT_DATUMS)}, got {crs!r}.")
+    datum = parse_datum(crs)
     x = parse_float("lon", lon, -180, 180)
     y = parse_float("lat", lat, -90, 90)
     if datum == "wgs84":
@@ -147,23 +158,85 @@ def parse_positive(name: str, value: str | None, hi: float) -> float | None:
     return number
 
 
-def text(value: Any) -> str | None:
+def text(value: Any, name: str = "a parameter") -> str | None:
     """A JSON or form value as the string these parsers take: ``None`` stays ``None``,
-    booleans are ``true``/``false`` and lists are joined with commas."""
+    booleans are ``true``/``false``, numbers are written out. A list or an object is
+    refused (BadQuery naming ``name``): a field that takes one value never takes several."""
     if value is None:
         return None
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise BadQuery(f"{name} must be a single value, not {shown(value)}.")
+
+
+def text_list(value: Any, name: str) -> str | None:
+    """A comma-separated value, or a JSON list of strings joined with commas."""
     if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
+        if not all(isinstance(v, str) for v in value):
+            raise BadQuery(f"{name} must be a list of strings, got {shown(value)}.")
+        return ",".join(value)
+    return text(value, name)
+
+
+def shown(value: Any) -> str:
+    """A short description of a JSON value for a message: never more than 40 characters."""
+    if isinstance(value, list):
+        return f"a list of {len(value):,} item(s)"
+    if isinstance(value, dict):
+        return f"an object with {len(value):,} key(s)"
+    return repr(value)[:40]
+
+
+def is_number(value: Any) -> bool:
+    """A JSON number: an int or a float, but not a boolean (``true`` is not 1)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def parse_point_list(items: list[Any]) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+    """(lon, lat, ids) of a JSON list of ``[lon, lat]`` pairs or ``{lon, lat, id}`` objects.
+
+    Every item must have the form of the first; lon and lat must be JSON numbers (a boolean,
+    a string, a third number or a flat ``[lon, lat, lon, lat]`` list is refused, naming the
+    item by its index). Ranges are not checked here. ``ids`` is None for pairs, and for
+    objects none of which has an id; a missing id is the point's index.
+    """
+    n = len(items)
+    lon, lat = np.empty(n), np.empty(n)
+    objects = n > 0 and isinstance(items[0], dict)
+    ids: list[str] = []
+    for i, item in enumerate(items):
+        if objects:
+            if not isinstance(item, dict) or "lon" not in item or "lat" not in item:
+                raise BadQuery(
+                    f"point {i}: each point object needs lon and lat, got {shown(item)}."
+                )
+            x, y = item["lon"], item["lat"]
+            ids.append(text(item.get("id"), f"point {i}: id") or str(i))
+        elif isinstance(item, list) and len(item) == 2:
+            x, y = item
+        else:
+            raise BadQuery(f"point {i}: points must be [lon, lat] number pairs, got {shown(item)}.")
+        if not (is_number(x) and is_number(y)):
+            form = (
+                "lon and lat must be numbers"
+                if objects
+                else "points must be [lon, lat] number pairs"
+            )
+            raise BadQuery(f"point {i}: {form}, got {shown(x)}, {shown(y)}.")
+        lon[i], lat[i] = x, y
+    has_ids = objects and any("id" in item for item in items)
+    return lon, lat, ids if has_ids else None
 
 
 def parse_filters(args: Mapping[str, Any]) -> Filters:
     """kind, amenities (comma list or JSON list), include_unknown and open_at from a mapping."""
     return Filters(
-        kind=parse_kind(text(args.get("kind"))),
-        amenities=parse_amenities(text(args.get("amenities"))),
-        include_unknown=parse_bool("include_unknown", text(args.get("include_unknown"))),
-        open_at=parse_datetime("open_at", text(args.get("open_at"))),
+        kind=parse_kind(text(args.get("kind"), "kind")),
+        amenities=parse_amenities(text_list(args.get("amenities"), "amenities")),
+        include_unknown=parse_bool(
+            "include_unknown", text(args.get("include_unknown"), "include_unknown")
+        ),
+        open_at=parse_datetime("open_at", text(args.get("open_at"), "open_at")),
     )

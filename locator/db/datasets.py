@@ -7,16 +7,17 @@ sees either the previous version or the new one, never half of each.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from locator import amenities, schema
 from locator.db.models import AuditEntry, DatasetHead, DatasetVersion, StationRow, utc_now
-from locator.db.session import transaction
+from locator.db.session import take_write_lock, transaction
 from locator.errors import NotFound
 from locator.stations.table import DatasetInfo, StationTable, build_table
 
@@ -62,32 +63,62 @@ def _row(version_id: int, seq: int, rec: Mapping[Any, Any]) -> StationRow:
     )
 
 
-def commit_version(engine: Engine, table: StationTable, source: Source) -> int:
-    """Store ``table`` as a new version and serve it, in one transaction; its id."""
+def commit_version(
+    engine: Engine, table: StationTable, source: Source, *, merge: bool = False
+) -> tuple[int, int]:
+    """Store ``table`` as a new version and serve it, in one transaction; the version id
+    and its row count. With ``merge``, rows of the served version whose id the table
+    lacks are kept (same id: the table's row wins); the served version is read under the
+    write lock, so two merges at once never lose each other's rows."""
     with transaction(engine) as session:
-        version = DatasetVersion(
-            created_by=source.actor,
-            source_name=source.name,
-            source_sha256=source.sha256,
-            row_count=len(table),
-            counts=table.counts_by_kind(),
-            report=list(source.report),
-            name=table.info.name,
-            synthetic=table.info.synthetic,
-            description=table.info.description,
-            licence=table.info.licence,
-        )
-        session.add(version)
-        session.flush()
-        records = table.frame.to_dict("records")
-        session.add_all(_row(version.id, seq, rec) for seq, rec in enumerate(records))
-        _serve(session, version.id)
-        session.add(AuditEntry(actor=source.actor, action="import", target=f"dataset {version.id}",
-                               detail={"source": source.name, "rows": len(table)}))  # fmt: skip
-        return version.id
+        take_write_lock(session)
+        if merge:
+            head = session.get(DatasetHead, 1)
+            if head is not None:
+                old = _load(session, head.version_id).frame
+                frame = pd.concat([old[~old["id"].isin(table.frame["id"])], table.frame])
+                table = build_table(frame, table.info)
+        return _write_version(session, table, source), len(table)
 
 
-def _serve(session: Any, version_id: int) -> None:
+def seed_if_empty(engine: Engine, load: Callable[[], tuple[StationTable, Source]]) -> int | None:
+    """On first start: store and serve what ``load`` gives, unless a version is served
+    already (checked under the write lock, so many workers starting at once seed once)."""
+    with transaction(engine) as session:
+        take_write_lock(session)
+        if session.get(DatasetHead, 1) is not None:
+            return None
+        table, source = load()
+        return _write_version(session, table, source)
+
+
+def _write_version(session: Session, table: StationTable, source: Source) -> int:
+    version = DatasetVersion(
+        created_by=source.actor,
+        source_name=source.name,
+        source_sha256=source.sha256,
+        row_count=len(table),
+        counts=table.counts_by_kind(),
+        report=list(source.report),
+        name=table.info.name,
+        synthetic=table.info.synthetic,
+        description=table.info.description,
+        licence=table.info.licence,
+    )
+    session.add(version)
+    session.flush()
+    records = table.frame.to_dict("records")
+    session.add_all(_row(version.id, seq, rec) for seq, rec in enumerate(records))
+    _serve(session, version.id)
+    detail = {"source": source.name, "sha256": source.sha256, "rows": len(table)}
+    session.add(
+        AuditEntry(actor=source.actor, action="import", target=f"dataset {version.id}",
+                   detail=detail)
+    )  # fmt: skip
+    return version.id
+
+
+def _serve(session: Session, version_id: int) -> None:
     head = session.get(DatasetHead, 1)
     if head is None:
         session.add(DatasetHead(id=1, version_id=version_id))
@@ -98,6 +129,7 @@ def _serve(session: Any, version_id: int) -> None:
 def rollback(engine: Engine, version_id: int, actor: str) -> None:
     """Serve ``version_id`` again; NotFound when there is no such version."""
     with transaction(engine) as session:
+        take_write_lock(session)
         if session.get(DatasetVersion, version_id) is None:
             raise NotFound(f"no dataset version {version_id}; see `locator datasets list`.")
         _serve(session, version_id)
@@ -126,20 +158,23 @@ def list_versions(engine: Engine) -> list[VersionInfo]:
 def load_version(engine: Engine, version_id: int) -> StationTable:
     """The stations of one version as the in-memory table the index is built on."""
     with transaction(engine) as session:
-        version = session.get(DatasetVersion, version_id)
-        if version is None:
-            raise NotFound(f"no dataset version {version_id}.")
-        rows = session.scalars(
-            select(StationRow).where(StationRow.version_id == version_id)
-            .order_by(StationRow.seq)
-        ).all()  # fmt: skip
-        records = [
-            {"id": r.station_id, "name": r.name, "kind": r.kind, "lon": r.lon, "lat": r.lat,
-             **{f: r.fields.get(f, "") for f in OTHER_FIELDS},
-             **{k: r.amenities.get(k, amenities.UNKNOWN) for k in amenities.KEYS}}
-            for r in rows
-        ]  # fmt: skip
-        info = DatasetInfo(version.name, f"dataset version {version.id}", version.synthetic,
-                           version.description, version.licence)  # fmt: skip
+        return _load(session, version_id)
+
+
+def _load(session: Session, version_id: int) -> StationTable:
+    version = session.get(DatasetVersion, version_id)
+    if version is None:
+        raise NotFound(f"no dataset version {version_id}.")
+    rows = session.scalars(
+        select(StationRow).where(StationRow.version_id == version_id).order_by(StationRow.seq)
+    ).all()
+    records = [
+        {"id": r.station_id, "name": r.name, "kind": r.kind, "lon": r.lon, "lat": r.lat,
+         **{f: r.fields.get(f, "") for f in OTHER_FIELDS},
+         **{k: r.amenities.get(k, amenities.UNKNOWN) for k in amenities.KEYS}}
+        for r in rows
+    ]  # fmt: skip
+    info = DatasetInfo(version.name, f"dataset version {version.id}", version.synthetic,
+                       version.description, version.licence)  # fmt: skip
     frame = pd.DataFrame.from_records(records, columns=[*schema.FIELDS, *amenities.KEYS])
     return build_table(frame, info)

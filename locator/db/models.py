@@ -11,7 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -101,6 +111,7 @@ class PlanRecord(Base):
     name: Mapped[str] = mapped_column(String(255), default="")
     created_by: Mapped[str] = mapped_column(String(80), default="")
     request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    request_key: Mapped[str] = mapped_column(String(64), index=True)  # SHA-256 of request
     status: Mapped[str] = mapped_column(String(16), index=True)
     stage: Mapped[str] = mapped_column(String(64), default="queued")
     fraction: Mapped[float] = mapped_column(Float, default=0.0)
@@ -112,6 +123,27 @@ class PlanRecord(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # curve, sites, tables
     error: Mapped[str | None] = mapped_column(Text)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PlanUpload(Base):
+    """A file sent with a plan (demand, candidates or exclusions), kept for the worker."""
+
+    __tablename__ = "plan_uploads"
+    plan_id: Mapped[str] = mapped_column(
+        ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(16), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class WriteLock(Base):
+    """One row that writes which must not interleave (plan submissions, new dataset
+    versions) update first, so they take turns on every database."""
+
+    __tablename__ = "write_lock"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
 
 
 class AuditEntry(Base):

@@ -15,8 +15,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.orm import Session, sessionmaker
+
+from locator.db.models import WriteLock
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -68,3 +70,9 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """A session whose work commits on success and rolls back on any error."""
     with sessionmaker(engine, expire_on_commit=False).begin() as session:
         yield session
+
+
+def take_write_lock(session: Session) -> None:
+    """Wait for, then hold until commit, the database's one write lock row (a row lock
+    on PostgreSQL, the database write lock on SQLite)."""
+    session.execute(update(WriteLock).where(WriteLock.id == 1).values(n=WriteLock.n + 1))

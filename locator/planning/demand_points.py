@@ -15,6 +15,7 @@ from locator import coords, schema
 from locator.demand import BEIJING_CELL_M, Demand, check_cell_size, demand_from_cells
 from locator.errors import CoordinateError, DataError
 from locator.regions import Regions, load_regions
+from locator.stations.limits import DEFAULT_LIMITS, ReadLimits
 from locator.stations.readers import RawTable, read_raw
 from locator.stations.validation import Report
 
@@ -34,7 +35,7 @@ def _columns(raw: RawTable) -> tuple[str, str, str | None]:
     missing = [f for f in ("lon", "lat") if f not in found]
     if missing:
         raise DataError(
-            f"{Path(raw.path).name}: no {' or '.join(missing)} column; name them lon/lat "
+            f"{raw.name}: no {' or '.join(missing)} column; name them lon/lat "
             f"(or 经度/纬度), and the weight column one of {', '.join(WEIGHT_HEADERS)}."
         )
     return found["lon"], found["lat"], found.get("weight")
@@ -56,7 +57,7 @@ def _raise_problems(report: Report) -> None:
         shown = [f"{label} {p.row}, column {p.column!r}: {p.message}" for p in problems]
         more = f" (and {n - MAX_LISTED} more)" if n > MAX_LISTED else ""
         text = "; ".join(shown[:MAX_LISTED]) + more
-        raise DataError(f"{Path(report.raw.path).name}: {text}", tuple(problems))
+        raise DataError(f"{report.raw.name}: {text}", tuple(problems))
 
 
 def _datum(raw: RawTable, crs: str | None) -> str:
@@ -66,7 +67,7 @@ def _datum(raw: RawTable, crs: str | None) -> str:
     try:
         return coords.parse_crs(coords.file_datum(raw.file_crs))
     except CoordinateError as exc:
-        raise DataError(f"{Path(raw.path).name}: {exc.message} Pass crs explicitly.") from exc
+        raise DataError(f"{raw.name}: {exc.message} Pass crs explicitly.") from exc
 
 
 def _read_points(
@@ -97,6 +98,7 @@ def from_points(
     crs: str | None = None,
     cell_size_m: float = BEIJING_CELL_M,
     region: str = "beijing",
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Demand:
     """Sum weighted demand points (e.g. delivery orders per location) into grid cells.
 
@@ -105,12 +107,13 @@ def from_points(
     (wgs84, gcj02, bd09, EPSG:nnnn) overrides the file's own CRS, else WGS84. All or
     nothing: a bad cell, or a point outside the ``region``'s districts, raises DataError
     naming the file, row, column and value. A cell keeps the district of its centre, or
-    of its first point when the centre lies outside every district.
+    of its first point when the centre lies outside every district. The file is read
+    within ``limits`` (TooLarge past one).
     """
     check_cell_size(cell_size_m)
-    raw = read_raw(path)
+    raw = read_raw(path, limits=limits)
     if raw.cells.empty:
-        raise DataError(f"{Path(raw.path).name}: the file has no demand points.")
+        raise DataError(f"{raw.name}: the file has no demand points.")
     regions = load_regions(Path(data_dir), region)
     lon, lat, weight, where = _read_points(raw, regions, crs)
     x_m, y_m = coords.to_metric(lon, lat)
@@ -121,7 +124,7 @@ def from_points(
     own = np.where(own >= 0, own, where[first])
     cell_weight = np.bincount(inverse.ravel(), weights=weight, minlength=len(keys))
     text = (
-        f"user demand from {Path(raw.path).name}: {len(weight)} points in {len(keys)} cells "
+        f"user demand from {raw.name}: {len(weight)} points in {len(keys)} cells "
         f"of {cell_size_m:g} m, as supplied; not modelled by locator."
     )
     return demand_from_cells(

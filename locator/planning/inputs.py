@@ -1,9 +1,10 @@
 """Where a plan may put new sites: a planner's list or the uncovered demand cells, minus
 exclusion zones.
 
-Both files are untrusted. A candidate list is validated like a station file (every bad
-row is named); exclusion zones must be polygons, and a feature that is not is named by
-its number. Either file may be in WGS84, GCJ-02, BD-09 or an EPSG system (``crs``,
+Both files are untrusted: each is read by the one reader its checked format needs,
+within the ``ReadLimits`` passed in. A candidate list is validated like a station file
+(every bad row is named); exclusion zones must be polygons, and a feature that is not is
+named by its number. Either file may be in WGS84, GCJ-02, BD-09 or an EPSG system (``crs``,
 else the file's own, else WGS84); everything is turned into WGS84 here.
 """
 
@@ -19,7 +20,8 @@ from locator import coords
 from locator.demand import Demand
 from locator.errors import CoordinateError, DataError
 from locator.regions import Regions
-from locator.stations.readers import read_raw
+from locator.stations.limits import DEFAULT_LIMITS, ReadLimits
+from locator.stations.readers import read_layer, read_raw
 from locator.stations.validation import parse_stations
 
 DEFAULT_HOST = "待定 (demand-cell centre)"
@@ -42,9 +44,17 @@ class Candidates:
         return Candidates(*(getattr(self, f.name)[keep] for f in fields(self)))
 
 
-def read_candidates(path: Path, regions: Regions, kind: str, crs: str | None) -> Candidates:
-    """A planner's candidate sites (a station file); DataError naming the bad rows."""
-    parsed = parse_stations(read_raw(path), regions, kind=kind, crs=crs)
+def read_candidates(
+    path: Path,
+    regions: Regions,
+    kind: str,
+    crs: str | None,
+    *,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Candidates:
+    """A planner's candidate sites (a station file read within ``limits``); DataError naming
+    the bad rows, TooLarge past a limit."""
+    parsed = parse_stations(read_raw(path, limits=limits), regions, kind=kind, crs=crs)
     if parsed.errors:
         raise DataError(
             f"{len(parsed.errors)} error(s) in the candidate file; first: {parsed.errors[0]}",
@@ -70,15 +80,18 @@ def cell_candidates(demand: Demand, already: np.ndarray) -> Candidates:
     )
 
 
-def read_exclusions(path: Path, crs: str | None = None) -> shapely.Geometry:
-    """The union of the polygons in a GeoJSON or GeoPackage file, in WGS84."""
-    import pyogrio
+def read_exclusions(
+    path: Path, crs: str | None = None, *, limits: ReadLimits = DEFAULT_LIMITS
+) -> shapely.Geometry:
+    """The union of the polygons in a GeoJSON or GeoPackage file, in WGS84.
 
-    try:
-        frame = pyogrio.read_dataframe(path)
-    except Exception as exc:  # pyogrio wraps GDAL errors in several types
-        raise DataError(f"{path.name}: not a readable GeoJSON/GeoPackage file ({exc}).") from exc
-    geoms = frame.geometry.to_numpy()
+    The file is read within ``limits``. DataError names the first features that are not
+    valid, non-empty polygons (a feature without geometry among them).
+    """
+    layer = read_layer(path, limits=limits)
+    name = layer.name
+    layer.require_geometry(f"exclusion zones must be {' or '.join(ZONE_TYPES)} features")
+    geoms = layer.geometry
     bad = [
         i + 1
         for i, g in enumerate(geoms)
@@ -87,10 +100,10 @@ def read_exclusions(path: Path, crs: str | None = None) -> shapely.Geometry:
     if bad or len(geoms) == 0:
         where = f"feature(s) {', '.join(map(str, bad[:3]))}" if bad else "it has no features"
         raise DataError(
-            f"{path.name}: exclusion zones must be valid, non-empty {' or '.join(ZONE_TYPES)} "
+            f"{name}: exclusion zones must be valid, non-empty {' or '.join(ZONE_TYPES)} "
             f"features; {where}{' and more' if len(bad) > 3 else ''} are not."
         )
-    datum = _datum(path, crs, frame.crs.to_string() if frame.crs is not None else None)
+    datum = _datum(name, crs, layer.crs)
 
     def to_wgs84(xy: np.ndarray) -> np.ndarray:
         return np.column_stack(coords.to_wgs84(xy[:, 0], xy[:, 1], datum))
@@ -103,8 +116,8 @@ def outside(cands: Candidates, zones: shapely.Geometry) -> Candidates:
     return cands.where(~shapely.intersects_xy(zones, cands.lon, cands.lat))
 
 
-def _datum(path: Path, crs: str | None, file_crs: str | None) -> str:
+def _datum(name: str, crs: str | None, file_crs: str | None) -> str:
     try:
         return coords.parse_crs(crs if crs is not None else coords.file_datum(file_crs))
     except CoordinateError as exc:
-        raise DataError(f"{path.name}: {exc.message} Pass the crs explicitly.") from exc
+        raise DataError(f"{name}: {exc.message} Pass the crs explicitly.") from exc

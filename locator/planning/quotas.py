@@ -16,6 +16,7 @@ import pandas as pd
 
 from locator.errors import BadQuery, DataError
 from locator.schema import normalise_header
+from locator.stations.limits import DEFAULT_LIMITS, ReadLimits, excerpt
 from locator.stations.readers import read_raw
 
 Quotas = dict[str, tuple[int | None, int | None]]
@@ -36,9 +37,13 @@ def district_adcode(districts: pd.DataFrame, value: str) -> str:
     if hits.empty:
         hits = codes[names.str.replace(r"[区县市]$", "", regex=True) == text.rstrip("区县市")]
     if hits.empty or not text:
-        raise BadQuery(f"unknown district {text!r}; give a district name or adcode (e.g. 110105).")
+        raise BadQuery(
+            f"unknown district {excerpt(text)!r}; give a district name or adcode (e.g. 110105)."
+        )
     if hits.nunique() > 1:
-        raise BadQuery(f"{text!r} names {hits.nunique()} districts; give the adcode instead.")
+        raise BadQuery(
+            f"{excerpt(text)!r} names {hits.nunique()} districts; give the adcode instead."
+        )
     return str(hits.iloc[0])
 
 
@@ -47,7 +52,9 @@ def _bound(name: str, value: object) -> int | None:
         return None
     text = str(value).strip()
     if isinstance(value, bool) or not (isinstance(value, int | str) and text.isdecimal()):
-        raise BadQuery(f"{name} {value!r} is not a whole number >= 0 (leave it blank for none).")
+        raise BadQuery(
+            f"{name} {excerpt(value)!r} is not a whole number >= 0 (leave it blank for none)."
+        )
     return int(text)
 
 
@@ -117,16 +124,23 @@ def _quota_row(
     return str(values["district"]), (lo, hi)  # type: ignore[return-value]
 
 
-def read_quotas(path: Path, districts: pd.DataFrame, new: int | None = None) -> Quotas:
+def read_quotas(
+    path: Path,
+    districts: pd.DataFrame,
+    new: int | None = None,
+    *,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Quotas:
     """Quotas from a CSV or XLSX file with columns district, min, max (blank = no bound).
 
     Districts are names or adcodes. DataError names the file, row (header = row 1),
-    column and value of every bad row; BadQuery when the minimums exceed ``new``.
+    column and value of every bad row; BadQuery when the minimums exceed ``new``. The
+    file is read within ``limits`` (TooLarge past one).
     """
     name = Path(path).name
     if Path(path).suffix.lower() not in (".csv", ".txt", ".xlsx"):
         raise DataError(f"{name}: quotas must be a CSV or XLSX file.")
-    raw = read_raw(path)
+    raw = read_raw(path, limits=limits, formats=("csv", "xlsx"))
     found = {normalise_header(c): c for c in raw.cells.columns}
     cols = {
         f: next((found[h] for h in heads if h in found), "") for f, heads in QUOTA_HEADERS.items()

@@ -24,6 +24,7 @@ from locator.planning.quotas import check_quotas
 from locator.regions import PROVINCES, Regions
 
 MAX_COVER_RADIUS_M = {"beijing": 5_000.0, "shaanxi": 30_000.0}  # 500 m and 2 km demand cells
+RADIUS_STEP_M = 50.0  # the planner's radius field steps by this; drawn maps round to it
 MAX_NEW = 100_000
 MAX_SPACING_M = 50_000.0
 MAX_TIME_LIMIT_S = 300.0
@@ -46,7 +47,7 @@ UPLOADS = ("demand", "candidates", "exclusions")  # multipart file fields
 
 def parse_region(value: Any, regions: Regions) -> str:
     """The region asked for (default beijing); BadQuery if unknown or not loaded here."""
-    region = (params.text(value) or "beijing").strip().lower()
+    region = (params.text(value, "region") or "beijing").strip().lower()
     if region not in REGION_KIND:
         raise BadQuery(f"unknown region {value!r}; use one of {', '.join(REGION_KIND)}.")
     if region not in regions.names:
@@ -57,8 +58,16 @@ def parse_region(value: Any, regions: Regions) -> str:
 def parse_radius(value: Any, region: str, kind: str) -> float:
     """The radius in metres, at most ``MAX_COVER_RADIUS_M[region]``; the kind's default
     when absent."""
-    found = params.parse_positive("radius_m", params.text(value), MAX_COVER_RADIUS_M[region])
+    found = params.parse_positive(
+        "radius_m", params.text(value, "radius_m"), MAX_COVER_RADIUS_M[region]
+    )
     return found or coverage.DEFAULT_RADIUS_M[kind]
+
+
+def rounded_radius(radius_m: float) -> float:
+    """``radius_m`` to the nearest ``RADIUS_STEP_M`` (at least one step): the radius a map
+    is drawn and cached at, so that nearby radii share one drawing."""
+    return max(RADIUS_STEP_M, round(radius_m / RADIUS_STEP_M) * RADIUS_STEP_M)
 
 
 def region_districts(regions: Regions, region: str) -> pd.DataFrame:
@@ -85,27 +94,29 @@ def read_plan_request(
     region = parse_region(options.get("region"), regions)
     if options.get("new") is None:
         raise BadQuery("new (the number of new sites to place) is required.")
-    new = params.parse_int("new", params.text(options.get("new")), 0, 1, MAX_NEW)
-    kind = params.parse_kind(params.text(options.get("kind")))
-    spacing = params.text(options.get("min_spacing_m"))
+    new = params.parse_int("new", params.text(options.get("new"), "new"), 0, 1, MAX_NEW)
+    kind = params.parse_kind(params.text(options.get("kind"), "kind"))
+    spacing = params.text(options.get("min_spacing_m"), "min_spacing_m")
     limit = params.parse_positive(
-        "time_limit_s", params.text(options.get("time_limit_s")), MAX_TIME_LIMIT_S
+        "time_limit_s",
+        params.text(options.get("time_limit_s"), "time_limit_s"),
+        MAX_TIME_LIMIT_S,
     )
     return PlanRequest(
         region=region,
         new=new,
         radius_m=parse_radius(options.get("radius_m"), region, kind or REGION_KIND[region]),
         kind=kind,
-        amenities=params.parse_amenities(params.text(options.get("amenities"))),
+        amenities=params.parse_amenities(params.text_list(options.get("amenities"), "amenities")),
         min_spacing_m=params.parse_float("min_spacing_m", spacing, 0, MAX_SPACING_M)
         if spacing
         else 0.0,
         quotas=check_quotas(options.get("quotas") or {}, region_districts(regions, region), new),
         demand_path=files.get("demand"),
-        demand_crs=params.text(options.get("demand_crs")),
+        demand_crs=params.text(options.get("demand_crs"), "demand_crs"),
         candidates_path=files.get("candidates"),
-        candidates_crs=params.text(options.get("candidates_crs")),
+        candidates_crs=params.text(options.get("candidates_crs"), "candidates_crs"),
         exclusions_path=files.get("exclusions"),
-        exclusions_crs=params.text(options.get("exclusions_crs")),
+        exclusions_crs=params.text(options.get("exclusions_crs"), "exclusions_crs"),
         time_limit_s=limit or DEFAULT_TIME_LIMIT_S,
     )

@@ -6,6 +6,12 @@ string ("" for empty), and each row keeps the number a person would look for:
 * CSV and XLSX: the spreadsheet row number (the header is row 1);
 * GeoJSON and GeoPackage: the feature number, counting from 1.
 
+Files are untrusted. :func:`~locator.stations.sniff.sniff` checks the content against
+the extension first, then exactly one reader opens it: CSV with pandas, XLSX with
+openpyxl (streaming), GeoJSON with Python's json module and GeoPackage with GDAL's GPKG
+driver. Each is bounded by a :class:`~locator.stations.limits.ReadLimits`. Messages name
+the file by its name only (a client's upload name, never a server path).
+
 CSV encodings are detected: UTF-8 (with or without a BOM), else GB18030, the
 superset of GBK that Chinese Excel exports use.
 """
@@ -13,55 +19,87 @@ superset of GBK that Chinese Excel exports use.
 from __future__ import annotations
 
 import io
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from locator.amenities import header_key
 from locator.errors import DataError
-from locator.schema import header_field
+from locator.stations.geojson import read_geojson
+from locator.stations.gpkg import configure_gdal, read_gpkg
+from locator.stations.layer import Layer, check_shape, point_cells
+from locator.stations.limits import DEFAULT_LIMITS, Budget, ReadLimits, excerpt
+from locator.stations.sniff import FORMATS, sniff
+from locator.stations.xlsx import read_xlsx
 
-SUFFIXES = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".xlsx": "xlsx",
-    ".geojson": "vector",
-    ".json": "vector",
-    ".gpkg": "vector",
-}
+__all__ = ["SUFFIXES", "RawTable", "configure_gdal", "read_layer", "read_raw"]
+
+SUFFIXES = FORMATS  # extension -> format; the web layer lists the keys
+VECTOR = ("geojson", "gpkg")
+CSV_CHUNK_ROWS = 20_000
 
 
 @dataclass(frozen=True)
 class RawTable:
-    """Text cells of one file, with the row number of each row and the file's own CRS."""
+    """Text cells of one file, the row number of each row, and the file's own CRS.
 
-    path: str
+    ``name`` is the file's name as messages show it (no folders).
+    """
+
+    name: str
     cells: pd.DataFrame
     row_numbers: np.ndarray
     row_label: str
     file_crs: str | None = None
 
 
-def read_raw(path: str | Path) -> RawTable:
-    """Read ``path`` by its suffix; raise DataError for unknown formats and unreadable files."""
+def read_raw(
+    path: str | Path,
+    *,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    formats: tuple[str, ...] = ("csv", "xlsx", "geojson", "gpkg"),
+) -> RawTable:
+    """Read ``path`` with the one reader its (checked) format needs.
+
+    ``formats`` narrows what is accepted (quotas take only CSV and XLSX). Raises
+    DataError for an unusable file, TooLarge past a limit of ``limits``.
+    """
     path = Path(path)
-    kind = SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise DataError(
-            f"{path.name}: unsupported file type {path.suffix!r}; "
-            f"use one of {', '.join(sorted(SUFFIXES))}."
-        )
-    if not path.is_file():
-        raise DataError(f"{path}: no such file.")
+    name = path.name
+    kind = _checked_format(path, name, limits, formats)
+    budget = Budget(name, limits)
     if kind == "csv":
-        return _read_csv(path)
+        cells = _read_csv(path, name, limits, budget)
+        return RawTable(name, _tidy(cells), np.arange(2, len(cells) + 2), "row")
     if kind == "xlsx":
-        return _read_xlsx(path)
-    return _read_vector(path)
+        cells, numbers = read_xlsx(path, name, limits, budget)
+        return RawTable(name, _tidy(cells), numbers, "row")
+    layer = _read_vector(path, name, kind, limits, budget)
+    cells = point_cells(layer)
+    return RawTable(name, _tidy(cells), np.arange(1, len(cells) + 1), "feature", layer.crs)
+
+
+def read_layer(path: str | Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> Layer:
+    """The features of a GeoJSON or GeoPackage file (for zones, which are polygons)."""
+    path = Path(path)
+    name = path.name
+    kind = _checked_format(path, name, limits, VECTOR)
+    return _read_vector(path, name, kind, limits, Budget(name, limits))
+
+
+def _checked_format(path: Path, name: str, limits: ReadLimits, formats: tuple[str, ...]) -> str:
+    kind = sniff(path, name, limits)
+    if kind not in formats:
+        wanted = sorted(s for s, f in FORMATS.items() if f in formats)
+        raise DataError(f"{name}: this file must be one of {', '.join(wanted)}.")
+    return kind
+
+
+def _read_vector(path: Path, name: str, kind: str, limits: ReadLimits, budget: Budget) -> Layer:
+    if kind == "geojson":
+        return read_geojson(path, name, limits, budget)
+    return read_gpkg(path, name, limits, budget)
 
 
 def detect_encoding(data: bytes, name: str) -> str:
@@ -82,80 +120,42 @@ def decode_text(data: bytes, name: str) -> str:
     return data.decode(detect_encoding(data, name))
 
 
-def _read_csv(path: Path) -> RawTable:
+def _read_csv(path: Path, name: str, limits: ReadLimits, budget: Budget) -> pd.DataFrame:
+    """CSV text cells, read ``CSV_CHUNK_ROWS`` rows at a time against the limits."""
     data = path.read_bytes()
-    encoding = detect_encoding(data, path.name)
+    encoding = detect_encoding(data, name)
+    options = {"encoding": encoding, "dtype": str, "keep_default_na": False}
     try:
-        cells = pd.read_csv(io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path.name}: not a readable CSV file ({exc}).") from exc
-    return RawTable(str(path), _tidy(cells), np.arange(2, len(cells) + 2), "row")
-
-
-def _cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
-
-
-def _read_xlsx(path: Path) -> RawTable:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise DataError(f"{path.name}: not a readable XLSX workbook ({exc}).") from exc
-    try:
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
-    finally:
-        book.close()
-    first = _header_row(rows)
-    if first is None:
-        raise DataError(f"{path.name}: the first sheet is empty.")
-    header = [_cell_text(v) for v in rows[first]]
-    body = [[_cell_text(v) for v in r] for r in rows[first + 1 :]]
-    numbers = np.arange(first + 2, first + 2 + len(body))
-    keep = [i for i, r in enumerate(body) if any(r)]  # trailing blank rows are not stations
-    cells = pd.DataFrame([body[i] for i in keep], columns=header, dtype=str)
-    return RawTable(str(path), _tidy(cells), numbers[keep], "row")
-
-
-def _header_row(rows: Sequence[Sequence[object]]) -> int | None:
-    """The row, among the first 20, naming the most known columns (title rows are skipped)."""
-
-    def known(row: Sequence[object]) -> int:
-        return sum(bool(header_field(v) or header_key(_cell_text(v))) for v in row if v)
-
-    filled = [i for i, r in enumerate(rows[:20]) if any(v not in (None, "") for v in r)]
-    return max(filled, key=lambda i: (known(rows[i]), -i), default=None)
-
-
-def _read_vector(path: Path) -> RawTable:
-    import pyogrio
-
-    try:
-        frame = pyogrio.read_dataframe(path)
-    except Exception as exc:  # pyogrio wraps GDAL errors in several types
-        raise DataError(f"{path.name}: not a readable GeoJSON/GeoPackage file ({exc}).") from exc
-    file_crs = frame.crs.to_string() if frame.crs is not None else None
-    geometry = frame.geometry
-    cells = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    cells = cells.astype(object).where(cells.notna(), "").astype(str)
-    if geometry.notna().any():
-        points = geometry.geom_type == "Point"
-        if not points[geometry.notna()].all():
-            raise DataError(f"{path.name}: stations must be Point features.")
-        cells["lon"] = [_cell_text(v) for v in geometry.x.where(points)]
-        cells["lat"] = [_cell_text(v) for v in geometry.y.where(points)]
-    return RawTable(str(path), _tidy(cells), np.arange(1, len(cells) + 1), "feature", file_crs)
+        header = pd.read_csv(io.BytesIO(data), nrows=0, **options)  # type: ignore[call-overload]
+        check_shape(name, limits, 0, len(header.columns))
+        chunks = []
+        rows = 0
+        with pd.read_csv(io.BytesIO(data), chunksize=CSV_CHUNK_ROWS, **options) as reader:  # type: ignore[call-overload]
+            for chunk in reader:
+                rows += len(chunk)
+                check_shape(name, limits, rows, len(header.columns))
+                budget.check()
+                chunks.append(chunk)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{name}: not a readable CSV file ({excerpt(first, 120)}).") from None
+    return pd.concat(chunks, ignore_index=True) if chunks else header
 
 
 def _tidy(cells: pd.DataFrame) -> pd.DataFrame:
-    """Every cell a string ("" when empty) and headers trimmed; copies only what needs it."""
-    for col in cells.columns:
-        if cells[col].hasnans or cells[col].dtype != "str":
-            cells[col] = cells[col].fillna("").astype(str)
-    cells.columns = [str(c).strip() for c in cells.columns]
+    """Every cell a string ("" when empty), headers trimmed and unique ("name", "name (2)");
+    copies only what needs it."""
+    names: list[str] = []
+    for column in cells.columns:
+        text = base = str(column).strip()
+        copy = 1
+        while text in names:
+            copy += 1
+            text = f"{base} ({copy})"
+        names.append(text)
+    cells.columns = names
+    for i in range(cells.shape[1]):
+        column = cells.iloc[:, i]
+        if column.hasnans or column.dtype != "str":
+            cells.isetitem(i, column.fillna("").astype(str))
     return cells.reset_index(drop=True)

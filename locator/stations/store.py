@@ -1,34 +1,43 @@
 """Load the station table and import station files into the store, atomically.
 
 The store is one GeoPackage (layer ``stations``, EPSG:4326) with the dataset
-description in its metadata. An import validates the whole file first, writes
-a temporary GeoPackage next to the store, keeps the previous store as
-``<store>.bak.gpkg`` and renames the new file into place (``os.replace``, atomic on
-POSIX). A failed or interrupted import leaves the previous store untouched.
-Without a store, the app serves the shipped synthetic stations.
+description in its metadata. An import validates the whole file first, then takes the
+store's lock (``<store>.lock``, a file lock held by one import at a time; another waits
+up to ``IMPORT_WAIT_SECONDS`` and then refuses), reads the store for a merge, writes a
+temporary GeoPackage next to it, keeps the previous store as ``<store>.bak.gpkg`` and
+renames the new file into place (``os.replace``, atomic on POSIX). A failed or
+interrupted import leaves the previous store untouched; the temporary files of an
+import that was killed are removed by the next import or start-up once its process is
+gone. Without a store, the app serves the shipped synthetic stations.
 """
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import filelock
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from locator import amenities, schema
-from locator.errors import DataError
+from locator import amenities, config, schema
+from locator.errors import Conflict, DataError
 from locator.regions import Regions
+from locator.stations.limits import DEFAULT_LIMITS, ReadLimits
 from locator.stations.readers import read_raw
 from locator.stations.table import DatasetInfo, StationTable, build_table
 from locator.stations.validation import ParseResult, parse_stations
 
 DEFAULT_STATIONS = Path("stations") / "synthetic_stations.csv"
 LAYER = "stations"
+DEFAULT_WAIT_S: float = next(s.default for s in config.SETTINGS if s.name == "IMPORT_WAIT_SECONDS")
 
 
 @dataclass(frozen=True)
@@ -42,9 +51,15 @@ class ImportResult:
 
 
 def load_table(data_dir: Path, store: Path | None, regions: Regions) -> StationTable:
-    """The store if it exists, else the shipped synthetic stations."""
+    """The store if it exists, else the shipped synthetic stations.
+
+    Both were written by the server, so they are read without upload limits. Leftovers
+    of a killed import next to the store are removed first (:func:`clean_leftovers`).
+    """
+    if store is not None and store.parent.is_dir():
+        clean_leftovers(store)
     if store is not None and store.exists():
-        meta = pyogrio.read_info(store, layer=LAYER).get("layer_metadata") or {}
+        meta = _metadata(store)
         info = DatasetInfo(
             meta.get("name", store.stem),
             str(store),
@@ -52,7 +67,8 @@ def load_table(data_dir: Path, store: Path | None, regions: Regions) -> StationT
             meta.get("description", ""),
             meta.get("licence", ""),
         )
-        return build_table(_checked(parse_stations(read_raw(store), regions)), info)
+        raw = read_raw(store, limits=ReadLimits.trusted())
+        return build_table(_checked(parse_stations(raw, regions)), info)
     path = data_dir / DEFAULT_STATIONS
     meta = json.loads(path.with_suffix(".meta.json").read_text(encoding="utf-8"))
     info = DatasetInfo(
@@ -62,7 +78,15 @@ def load_table(data_dir: Path, store: Path | None, regions: Regions) -> StationT
         meta["description"],
         meta.get("licence", ""),
     )
-    return build_table(_checked(parse_stations(read_raw(path), regions)), info)
+    raw = read_raw(path, limits=ReadLimits.trusted())
+    return build_table(_checked(parse_stations(raw, regions)), info)
+
+
+def _metadata(store: Path) -> dict[str, str]:
+    """The store's layer metadata with lower-case keys: GDAL's GeoPackage driver keeps
+    ``description`` in gpkg_contents and gives it back as ``DESCRIPTION``."""
+    meta = pyogrio.read_info(store, layer=LAYER).get("layer_metadata") or {}
+    return {str(key).lower(): str(value) for key, value in meta.items()}
 
 
 def _checked(result: ParseResult) -> pd.DataFrame:
@@ -82,25 +106,75 @@ def import_file(
     kind: str | None = None,
     crs: str | None = None,
     merge: bool = False,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    wait_s: float = DEFAULT_WAIT_S,
 ) -> ImportResult:
     """Validate ``path`` and replace (or, with ``merge``, upsert into) the store.
 
-    Raises DataError, leaving the store as it was, when the file has any error.
+    The file is read within ``limits`` and validated before the store's lock is taken;
+    the store is read (for a merge) and written under the lock, so two imports never
+    interleave. Raises DataError (TooLarge past a limit), leaving the store as it was,
+    when the file has any error, and Conflict when another import holds the lock for
+    longer than ``wait_s`` seconds.
     """
-    result = parse_stations(read_raw(path), regions, kind=kind, crs=crs)
+    result = parse_stations(read_raw(path, limits=limits), regions, kind=kind, crs=crs)
     frame = _checked(result)
-    if merge and store.exists():
-        old = load_table(Path(), store, regions).frame
-        frame = pd.concat([old[~old["id"].isin(frame["id"])], frame], ignore_index=True)
-    synthetic = frame["source"].str.contains("synthetic", case=False).any()
-    meta = {
-        "name": Path(path).name,
-        "synthetic": "true" if synthetic else "false",
-        "description": f"Imported from {Path(path).name}",
-        "licence": "",
-    }
-    backup = write_store(frame, store, meta)
+    with import_lock(store, wait_s):
+        clean_leftovers(store)
+        if merge and store.exists():
+            old = load_table(Path(), store, regions).frame
+            frame = pd.concat([old[~old["id"].isin(frame["id"])], frame], ignore_index=True)
+        synthetic = frame["source"].str.contains("synthetic", case=False).any()
+        meta = {
+            "name": Path(path).name,
+            "synthetic": "true" if synthetic else "false",
+            "description": f"Imported from {Path(path).name}",
+            "licence": "",
+        }
+        backup = write_store(frame, store, meta)
     return ImportResult(store, backup, len(frame), result)
+
+
+@contextlib.contextmanager
+def import_lock(store: Path, wait_s: float = DEFAULT_WAIT_S) -> Iterator[None]:
+    """Hold ``<store>.lock`` for one import; Conflict after waiting ``wait_s`` seconds."""
+    store.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(store.with_name(store.name + ".lock"), thread_local=False)
+    try:
+        lock.acquire(timeout=wait_s)
+    except filelock.Timeout:
+        raise Conflict(
+            f"another import into {store.name} is running; waited {wait_s:g} s "
+            "(IMPORT_WAIT_SECONDS). Try again when it has finished."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def clean_leftovers(store: Path) -> list[Path]:
+    """Remove the temporary files (``.<stem>.<pid>.tmp.*``) of imports whose process is
+    gone; return what was removed. Files of a running import are kept."""
+    removed = []
+    pattern = f".{glob.escape(store.stem)}.*.tmp.*"
+    for leftover in store.parent.glob(pattern):
+        pid = leftover.name[len(store.stem) + 2 :].split(".", 1)[0]
+        if pid.isdecimal() and int(pid) != os.getpid() and not _running(int(pid)):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with ``pid`` exists (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_store(frame: pd.DataFrame, store: Path, meta: dict[str, str]) -> Path | None:

@@ -23,6 +23,7 @@ from locator.stations.checks import (
     check_opening_hours,
     fill_ids,
 )
+from locator.stations.limits import excerpt
 from locator.stations.readers import RawTable
 
 ERROR, WARNING = "error", "warning"
@@ -30,7 +31,11 @@ ERROR, WARNING = "error", "warning"
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding about one cell (row 0 means the whole file, e.g. a missing column)."""
+    """One finding about one cell (row 0 means the whole file, e.g. a missing column).
+
+    ``file`` is the file's name; ``column`` and ``value`` are short excerpts (at most
+    ``EXCERPT_CHARS`` characters, control characters escaped).
+    """
 
     file: str
     row: int
@@ -86,13 +91,14 @@ class Report:
         idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
         vals = np.broadcast_to(np.asarray(values, dtype=object), (len(self.raw.cells),))
         for i in idx:
-            text = message.format(value=vals[i]) if "{value" in message else message
+            value = excerpt(vals[i])  # a cell reaches a message only as a short excerpt
+            text = message.format(value=value) if "{value" in message else message
             self.problems.append(
                 Problem(
-                    self.raw.path,
+                    self.raw.name,
                     int(self.raw.row_numbers[i]),
-                    column,
-                    str(vals[i]),
+                    excerpt(column),
+                    value,
                     code,
                     text,
                     severity,
@@ -102,7 +108,7 @@ class Report:
             self.bad[idx] = True
 
     def file_error(self, column: str, code: str, message: str) -> None:
-        self.problems.append(Problem(self.raw.path, 0, column, "", code, message))
+        self.problems.append(Problem(self.raw.name, 0, excerpt(column), "", code, message))
 
 
 def map_columns(raw: RawTable) -> tuple[dict[str, str], dict[str, str], list[str]]:
@@ -136,12 +142,12 @@ def parse_stations(
     for col in ignored:
         report.problems.append(
             Problem(
-                raw.path,
+                raw.name,
                 0,
-                col,
+                excerpt(col),
                 "",
                 "ignored_column",
-                f"column {col!r} matches no station field or amenity "
+                f"column {excerpt(col)!r} matches no station field or amenity "
                 "and was not imported; rename it if it holds data.",
                 WARNING,
             )

@@ -313,7 +313,7 @@ def oembed() -> Any:
            example: 400, description: 'pixels; the answer is at most 600 wide'}
         - {name: maxheight, in: query, schema: {type: integer, minimum: 1, maximum: 10000},
            description: 'pixels; the answer is at most the embed''s own height'}
-        - {name: format, in: query, schema: {type: string, default: json},
+        - {name: format, in: query, schema: {type: string, enum: [json], default: json},
            description: 'only json; anything else is a 501'}
       responses:
         200:

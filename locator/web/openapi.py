@@ -3,7 +3,8 @@
 Each view documents itself in the YAML after ``---`` in its docstring; what several
 views share (the error shape, a station Feature, the ``kind``, ``amenities`` and
 ``crs`` parameters, the 405/413/429/503 answers) is declared once in ``COMPONENTS``
-and named from there (``schema: Error``, ``- kind``, ``429: TooManyRequests``).
+and named from there (``schema: Error``, ``- kind``, ``429: TooManyRequests``); shared
+parameters are then copied in place, so that each operation's list reads on its own.
 ``tests/web/test_openapi.py`` validates the document and checks its examples against
 their schemas; ``tests/web/test_fuzz.py`` checks the server against it.
 """
@@ -143,4 +144,12 @@ def build_spec() -> dict[str, Any]:
     for name, view in sorted(current_app.view_functions.items()):
         if name.startswith(API_BLUEPRINTS) and name != "api.openapi":
             spec.path(view=view, app=current_app)
-    return spec.to_dict()
+    document = spec.to_dict()
+    shared = document["components"].pop("parameters")  # in place: a list reads on its own
+    for operation in (op for ops in document["paths"].values() for op in ops.values()):
+        if "parameters" in operation:
+            operation["parameters"] = [
+                shared[p["$ref"].split("/")[-1]] if "$ref" in p else p
+                for p in operation["parameters"]
+            ]
+    return document

@@ -254,6 +254,8 @@ def nearest_batch() -> Any:
         400: {description: 'bad body, a bad point (named by row), or too many points',
               content: {application/json: {schema: Error}}}
         405: MethodNotAllowed
+        422: {description: 'the CSV is not text (UTF-8 or GBK/GB18030)',
+              content: {application/json: {schema: Error}}}
         413: PayloadTooLarge
         429: TooManyRequests
         503: ServiceUnavailable

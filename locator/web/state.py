@@ -7,7 +7,9 @@ is built at import time or set up by a blueprint.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from locator.cache import LruCache
 from locator.index import StationIndex
 from locator.maps.embed import parse_origins
 from locator.planning.jobs import DemandCache, PlanJobs
-from locator.planning.service import Planner
+from locator.planning.service import PlanLimits, Planner
 from locator.regions import Regions, load_regions
 from locator.render.scene import Rendered
 from locator.stations.store import load_table
@@ -27,6 +29,23 @@ from locator.web.serialise import FeatureWriter
 EXTENSION = "locator"
 CACHED_IMAGES = 16  # print maps (PNG/SVG) kept per worker
 CACHED_PLANNER_MAPS = 16  # planner pages' folium maps and tables kept per worker
+
+
+@dataclass(frozen=True)
+class RenderSlots:
+    """``size`` threads a worker process draws maps in, and a semaphore that says whether
+    one is free (:func:`locator.web.work.render` never waits for one)."""
+
+    size: int
+    slots: threading.BoundedSemaphore = field(init=False, repr=False)
+    threads: ThreadPoolExecutor = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.size < 1:
+            raise ValueError("LOCATOR_RENDER_CONCURRENCY must be at least 1.")
+        object.__setattr__(self, "slots", threading.BoundedSemaphore(self.size))
+        threads = ThreadPoolExecutor(self.size, thread_name_prefix="locator-render")
+        object.__setattr__(self, "threads", threads)
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,7 @@ class State:
     embed_origins: tuple[str, ...]
     images: LruCache[Rendered]
     planner_maps: LruCache[Any]
+    renders: RenderSlots
 
 
 def load_state(settings: dict[str, Any]) -> State:
@@ -63,10 +83,18 @@ def load_state(settings: dict[str, Any]) -> State:
         index=index,
         writer=FeatureWriter(table),
         dataset=dataset_json(table),
-        planner=Planner(jobs, DemandCache(data_dir), data_dir, index, regions),
+        planner=Planner(
+            jobs,
+            DemandCache(data_dir),
+            data_dir,
+            index,
+            regions,
+            PlanLimits(settings["PLAN_MAX_CANDIDATES"], settings["PLAN_MAX_PAIRS"]),
+        ),
         embed_origins=parse_origins(str(settings["EMBED_ORIGINS"])),
         images=LruCache(CACHED_IMAGES),
         planner_maps=LruCache(CACHED_PLANNER_MAPS),
+        renders=RenderSlots(int(settings["RENDER_CONCURRENCY"])),
     )
 
 

@@ -14,6 +14,7 @@ from locator.db.datasets import (
     list_versions,
     load_version,
     rollback,
+    seed_if_empty,
     served_version,
 )
 from locator.db.session import upgrade
@@ -29,9 +30,9 @@ def table(app):
 def test_commit_list_rollback_and_load(engine, table) -> None:
     upgrade(engine)
     assert served_version(engine) is None and list_versions(engine) == []
-    first = commit_version(engine, table, Source("tiny.csv", "a" * 64, "admin"))
+    first, _ = commit_version(engine, table, Source("tiny.csv", "a" * 64, "admin"))
     smaller = type(table)(table.frame.iloc[:2], table.amenity_codes[:2], table.info)
-    second = commit_version(engine, smaller, Source("two.csv", "b" * 64, "admin"))
+    second, _ = commit_version(engine, smaller, Source("two.csv", "b" * 64, "admin"))
     assert served_version(engine) == second
     listed = list_versions(engine)
     assert [(v.id, v.row_count, v.served) for v in listed] == [(second, 2, True), (first, 3, False)]
@@ -60,7 +61,7 @@ def test_postgis_answers_the_nearest_station(engine, table) -> None:
         ).first()
     if has_geog is None:
         pytest.skip("PostGIS is not installed on this server")
-    version = commit_version(engine, table, Source("tiny.csv", "a" * 64, "admin"))
+    version, _ = commit_version(engine, table, Source("tiny.csv", "a" * 64, "admin"))
     query = text(
         "SELECT station_id, ST_Distance(geog, ST_MakePoint(116.42, 39.91)::geography) AS d "
         "FROM stations WHERE version_id = :v "
@@ -71,3 +72,41 @@ def test_postgis_answers_the_nearest_station(engine, table) -> None:
     assert [r.station_id for r in rows] == ["t1", "t2"]
     _, _, expected_m = Geod(ellps="WGS84").inv(116.418, 39.913, 116.42, 39.91)
     assert rows[0].d == pytest.approx(expected_m, abs=0.01)  # 东单, 374 m, on the ellipsoid
+
+
+def test_two_merges_at_once_keep_every_row(engine, table) -> None:
+    import threading
+
+    upgrade(engine)
+    commit_version(engine, table, Source("tiny.csv", "a" * 64, "admin"))
+    frames = []
+    for n in range(4):
+        frame = table.frame.iloc[:1].copy()
+        frame["id"] = f"new-{n}"
+        frames.append(type(table)(frame, table.amenity_codes[:1], table.info))
+    threads = [
+        threading.Thread(
+            target=commit_version, args=(engine, f, Source(f"{i}.csv", "c" * 64, "li")),
+            kwargs={"merge": True},
+        )
+        for i, f in enumerate(frames)
+    ]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    served = load_version(engine, served_version(engine))
+    assert sorted(served.frame["id"]) == ["new-0", "new-1", "new-2", "new-3", "t1", "t2", "t3"]
+
+
+def test_first_start_seeds_once(engine, table) -> None:
+    upgrade(engine)
+    calls = []
+
+    def load():
+        calls.append(1)
+        return table, Source("synthetic_stations.csv", "d" * 64, "first start")
+
+    assert seed_if_empty(engine, load) is not None
+    assert seed_if_empty(engine, load) is None
+    assert len(calls) == 1 and len(list_versions(engine)) == 1

@@ -131,7 +131,7 @@ def test_openapi_documents_the_map_images(api):
     found = [p for p in paths if p.startswith("/api/v1/maps/")]
     assert len(found) == 1
     operation = paths[found[0]]["get"]
-    assert set(operation["responses"]) == {"200", "400", "404", "409"}
+    assert set(operation["responses"]) == {"200", "400", "404", "409", "429", "503"}
     names = {p["name"] for p in operation["parameters"]}
     assert {"lang", "dark", "region", "kind", "amenities", "radius_m", "plan"} <= names
 

@@ -226,4 +226,6 @@ def test_openapi_documents_the_plan_endpoints(api):
     assert {"/api/v1/coverage", "/api/v1/plans", "/api/v1/plans/{plan_id}"} <= set(paths)
     download = paths["/api/v1/plans/{plan_id}/sites.{fmt}"]["get"]
     assert set(download["responses"]) == {"200", "404", "409"}
-    assert set(paths["/api/v1/plans"]["post"]["responses"]) == {"202", "400", "422", "429"}
+    assert set(paths["/api/v1/plans"]["post"]["responses"]) == {
+        "202", "400", "405", "413", "422", "429", "503"
+    }  # fmt: skip

@@ -82,6 +82,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("created_by", sa.String(80), nullable=False),
         sa.Column("request", sa.JSON, nullable=False),
+        sa.Column("request_key", sa.String(64), nullable=False, index=True),
         sa.Column("status", sa.String(16), nullable=False, index=True),
         sa.Column("stage", sa.String(64), nullable=False),
         sa.Column("fraction", sa.Float, nullable=False),
