@@ -5,13 +5,16 @@ Run from the project root (takes about 5 minutes with the defaults)::
     .venv/bin/python bench/abuse.py --label "before the defences"
     .venv/bin/python bench/abuse.py --label "after the defences"
 
-    options: [--repeat 4] [--seconds 15] [--connections 4] [--max-seconds 330] [--no-record]
+    options: [--repeat 4] [--seconds 15] [--connections 4] [--max-seconds 330]
+             [--config gunicorn.conf.py|none|PATH] [--phases idle,coverage,embed]
+             [--note TEXT] [--no-record]
 
 Needs ``wrk`` (https://github.com/wg/wrk) on the PATH: ``apt-get install -y wrk`` (Debian,
 Ubuntu) or ``brew install wrk``. Everything stays on 127.0.0.1.
 
 The server is ``.venv/bin/gunicorn -w 2 -b 127.0.0.1:<free port> 'locator:create_app()'``,
-started from the project root with ``-c gunicorn.conf.py`` when that file exists, serving the
+started from the project root with ``-c gunicorn.conf.py`` when that file exists (``--config
+none``: gunicorn's defaults, i.e. sync workers; ``--config PATH``: another file), serving the
 shipped synthetic stations (``LOCATOR_STORE`` points to a path that does not exist; every
 other setting comes from the environment, as for any deployment). It is stopped at the end.
 
@@ -31,11 +34,20 @@ Each of ``--repeat`` rounds runs the three phases, the order rotating from round
 Before the first round, a warm-up (not recorded) sends each kind of request for a few
 seconds, so that each worker has built its caches (stations' JSON, the demand model).
 
-wrk's own timeout is 2 s: a request unanswered for 2 s counts as a timeout. The victim's
+wrk's own timeout is 2 s: a request unanswered for 2 s counts as a timeout, and its latency
+is not in wrk's percentiles (p50/p99 are of answered requests). The victim's
 errors are its non-2xx answers, socket errors (connect, read, write) and timeouts; the
 attackers' answers are reported by status (429 is the expected answer of a defended server).
 wrk is a closed loop (each connection sends its next request when the last one is answered),
 so the victim's rate is what the server gives it, not a fixed offered rate.
+
+If gunicorn's master exits during a round (a worker that fails to boot takes it down), the
+round is left out, the run stops and the record says so, quoting gunicorn's log (kept in
+the temporary folder; the path is printed).
+
+The last column counts workers gunicorn started during each phase (its log), e.g. when
+``max_requests`` recycles them or one is killed: a new worker loads the stations again and
+meets the requests with cold caches, which shows in the victim's tail.
 
 Verdict (issue 10, "How it is checked"): in phases (b) and (c), nearest keeps at least 50 %
 of its idle throughput (2xx answers per second) and its p99 latency is at most 3× idle, with
@@ -53,6 +65,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import signal
@@ -219,8 +232,9 @@ def finish_wrk(proc: subprocess.Popen, timeout_s: float) -> WrkResult:
         statuses={int(k): v for k, v in d["statuses"].items()},
         socket_errors=d["connect"] + d["read"] + d["write"],
         timeouts=d["timeout"],
-        p50_ms=d["p50_us"] / 1e3,
-        p99_ms=d["p99_us"] / 1e3,
+        # no answer at all: no latency either; count it as infinitely slow, not as 0 ms
+        p50_ms=d["p50_us"] / 1e3 if d["requests"] else math.inf,
+        p99_ms=d["p99_us"] / 1e3 if d["requests"] else math.inf,
     )
 
 
@@ -233,17 +247,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def gunicorn_cmd(port: int) -> list[str]:
+def gunicorn_cmd(port: int, config: Path | None) -> list[str]:
     cmd = [str(GUNICORN)]
-    if CONFIG.exists():
-        cmd += ["-c", str(CONFIG)]
-    return [*cmd, "-w", "2", "-b", f"127.0.0.1:{port}", "locator:create_app()"]
+    if config is not None:
+        cmd += ["-c", str(config)]
+    bind = ["-b", f"127.0.0.1:{port}", "--log-level", "info"]  # info: worker boots are logged
+    return [*cmd, "-w", "2", *bind, "locator:create_app()"]
 
 
-def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+def start_server(
+    port: int, config: Path | None, env: dict[str, str], log: Path
+) -> subprocess.Popen:
+    """gunicorn from the project root; with ``config`` None it is started from a folder
+    without a gunicorn.conf.py, so gunicorn's own defaults apply (sync workers)."""
+    cwd = ROOT if config is not None else log.parent
     with log.open("w") as out:
         return subprocess.Popen(
-            gunicorn_cmd(port), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            gunicorn_cmd(port, config), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT
         )
 
 
@@ -312,12 +332,19 @@ class PhaseRun:
     victim: WrkResult
     attacker: WrkResult | None
     settle_s: float  # waited for the workers to go quiet afterwards
+    boots: int  # workers (re)started during the phase (gunicorn's log: max_requests, crashes)
+
+
+def boots(log: Path) -> int:
+    """Workers gunicorn has started so far, from its log (info level)."""
+    return log.read_text(errors="replace").count("Booting worker")
 
 
 def run_phase(
-    phase: str, rnd: int, port: int, master: int, lua: Path, args: argparse.Namespace
+    phase: str, rnd: int, port: int, master: int, lua: Path, log: Path, args: argparse.Namespace
 ) -> PhaseRun:
     attack = PHASES[phase]
+    booted = boots(log)
     seed = 1000 * (rnd + 1) + list(PHASES).index(phase)
     attacker_proc = None
     if attack is not None:
@@ -329,7 +356,7 @@ def run_phase(
     victim = finish_wrk(victim_proc, args.seconds + 30)
     attacker = None if attacker_proc is None else finish_wrk(attacker_proc, 2 * LEAD_S + 30)
     settle = wait_quiet(master)
-    return PhaseRun(phase, rnd, victim, attacker, settle)
+    return PhaseRun(phase, rnd, victim, attacker, settle, boots(log) - booted)
 
 
 def warm_up(port: int, lua: Path) -> None:
@@ -342,6 +369,23 @@ def warm_up(port: int, lua: Path) -> None:
     ]
     for proc in procs:
         finish_wrk(proc, 60)
+
+
+def progress(r: PhaseRun) -> str:
+    a = r.attacker
+    return (
+        f"round {r.round + 1} {r.phase:8s} nearest {r.victim.ok_per_s:8.1f}/s "
+        f"p50 {r.victim.p50_ms:7.1f} ms p99 {r.victim.p99_ms:7.1f} ms errors {r.victim.errors}"
+        + ("" if a is None else f" | attackers {statuses_text([a])}")
+        + f" | settled {r.settle_s:.1f} s, worker boots {r.boots}"
+    )
+
+
+def errors_in(log: Path, last: int = 6) -> list[str]:
+    """The last lines of gunicorn's log that report an error or an exception."""
+    lines = log.read_text(errors="replace").splitlines()
+    keys = ("[ERROR]", "Error", "Exception", "Traceback")
+    return [x.strip() for x in lines if any(k in x for k in keys)][-last:]
 
 
 def describe_tree() -> str:
@@ -380,7 +424,7 @@ def statuses_text(runs: list[WrkResult]) -> str:
 
 
 def report(runs: list[PhaseRun], args: argparse.Namespace) -> tuple[str, list[str], bool]:
-    by = {p: [r for r in runs if r.phase == p] for p in PHASES}
+    by = {p: [r for r in runs if r.phase == p] for p in args.phases}
     idle = {r.round: r.victim for r in by["idle"]}
     idle_thr = statistics.median(v.ok_per_s for v in idle.values())
     idle_p99 = statistics.median(v.p99_ms for v in idle.values())
@@ -395,6 +439,7 @@ def report(runs: list[PhaseRun], args: argparse.Namespace) -> tuple[str, list[st
         "nearest errors: non-2xx / socket / timeouts (all runs)",
         "attackers: answers / s",
         "attackers: answers by status (all runs)",
+        "worker (re)starts (all runs)",
     ]
     rows, goals, passed = [], [], True
     errors_total = 0
@@ -413,18 +458,20 @@ def report(runs: list[PhaseRun], args: argparse.Namespace) -> tuple[str, list[st
         )
         errors_total += sum(errs)
         att = [r.attacker for r in prs if r.attacker is not None]
+        attack = PHASES[phase]
         rows.append(
             [
-                phase if PHASES[phase] is None else f"{phase}: {PHASES[phase].what}",  # type: ignore[union-attr]
+                phase if attack is None else f"{phase}: {attack.what}",
                 str(len(prs)),
                 span([x.ok_per_s for x in v], 1),
-                "–" if phase == "idle" else f"{thr / idle_thr:.2f} ({_range(paired_thr)})",
+                "–" if phase == "idle" else f"{thr / idle_thr:.2f}× ({_range(paired_thr, '×')})",
                 span([x.p50_ms for x in v], 1),
                 span([x.p99_ms for x in v], 1),
                 "–" if phase == "idle" else f"{p99 / idle_p99:.2f}× ({_range(paired_p99, '×')})",
                 " / ".join(f"{e:,}" for e in errs),
                 span([a.ok_per_s + a.not_ok / a.seconds for a in att], 2) if att else "–",
                 statuses_text(att) if att else "–",
+                f"{sum(r.boots for r in prs):,}",
             ]
         )
         if phase != "idle":
@@ -440,6 +487,13 @@ def report(runs: list[PhaseRun], args: argparse.Namespace) -> tuple[str, list[st
     goals.append(
         f"* 0 nearest errors in every run of every phase: {errors_total:,} — {met(no_errors)}."
     )
+    if args.died:
+        passed = False
+        goals.append(f"* **The server died:** {args.died}")
+    missing = [p for p in ("idle", "coverage", "embed") if p not in args.phases]
+    if missing:
+        passed = False
+        goals.append(f"* Phases not run: {', '.join(missing)}, so there is no verdict.")
     goals.append(f"* **Verdict: {'pass' if passed else 'fail'}.**")
     return markdown(head, rows), goals, passed
 
@@ -451,13 +505,17 @@ def _range(values: list[float], unit: str = "") -> str:
 
 
 def subsection(args: argparse.Namespace, table: str, goals: list[str], runs: list[PhaseRun]) -> str:
+    config = "" if args.config == CONFIG else f" --config {args.config or 'none'}"
+    if args.phases != list(PHASES):
+        config += f" --phases {','.join(args.phases)}"
     cmd = (
         f'.venv/bin/python bench/abuse.py --label "{args.label}" --repeat {args.repeat} '
-        f"--seconds {args.seconds:g} --connections {args.connections}"
+        f"--seconds {args.seconds:g} --connections {args.connections}{config}"
     )
-    server = " ".join(gunicorn_cmd(0)).replace(str(ROOT) + "/", "").replace(":0 ", ":<port> ")
+    server = " ".join(gunicorn_cmd(0, args.config)).replace(str(ROOT) + "/", "")
+    server = server.replace(":0 ", ":<port> ")
     settle = max(r.settle_s for r in runs)
-    order = ", ".join(r.phase for r in runs[: len(PHASES)])
+    order = ", ".join(r.phase for r in runs[: len(args.phases)])
     return f"""### {args.label}
 
 Measured {machine()}; wrk {args.wrk_version}; load average {args.load_before} before, \
@@ -471,6 +529,7 @@ phase: {settle:.1f} s.
 {table}
 
 {chr(10).join(goals)}
+{args.note}
 """
 
 
@@ -512,8 +571,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--max-seconds", type=float, default=330.0, help="start no round that would end later"
     )
+    parser.add_argument(
+        "--config",
+        default=str(CONFIG) if CONFIG.exists() else "none",
+        help="gunicorn -c file; 'none' for gunicorn's defaults (default: the project's "
+        "gunicorn.conf.py when it exists)",
+    )
+    parser.add_argument(
+        "--phases", default="idle,coverage,embed", help="comma-separated; idle must be one"
+    )
+    parser.add_argument("--note", default="", help="a sentence added to the record")
     parser.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
     args = parser.parse_args(argv)
+    args.config = None if args.config == "none" else Path(args.config).resolve()
+    args.phases = args.phases.split(",")
+    if "idle" not in args.phases or set(args.phases) - set(PHASES):
+        raise SystemExit(f"--phases: idle plus any of {', '.join(PHASES)}")
+    args.died = ""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (or brew install wrk)")
     args.wrk_version = (
@@ -533,14 +607,14 @@ def main(argv: list[str] | None = None) -> None:
         env = {**os.environ, "LOCATOR_STORE": str(tmp / "absent.gpkg")}
         env.pop("LOCATOR_DATA_DIR", None)
         port, log = free_port(), tmp / "gunicorn.log"
-        print(f"$ {' '.join(gunicorn_cmd(port))}", flush=True)
-        server = start_server(port, env, log)
+        print(f"$ {' '.join(gunicorn_cmd(port, args.config))}", flush=True)
+        server = start_server(port, args.config, env, log)
         try:
             wait_ready(server, port, log)
             print("warm-up ...", flush=True)
             warm_up(port, lua)
             wait_quiet(server.pid)
-            names = list(PHASES)
+            names = args.phases
             round_s: float | None = None
             for rnd in range(args.repeat):
                 t0 = time.monotonic()
@@ -548,25 +622,31 @@ def main(argv: list[str] | None = None) -> None:
                     print(f"time budget reached: stopping after {rnd} round(s)")
                     break
                 shift = rnd % len(names)
+                done: list[PhaseRun] = []
                 for phase in names[shift:] + names[:shift]:
-                    r = run_phase(phase, rnd, port, server.pid, lua, args)
-                    runs.append(r)
-                    a = r.attacker
-                    print(
-                        f"round {rnd + 1} {phase:8s} nearest {r.victim.ok_per_s:8.1f}/s "
-                        f"p50 {r.victim.p50_ms:7.1f} ms p99 {r.victim.p99_ms:7.1f} ms "
-                        f"errors {r.victim.errors}"
-                        + ("" if a is None else f" | attackers {statuses_text([a])}")
-                        + f" | settled {r.settle_s:.1f} s",
-                        flush=True,
-                    )
+                    r = run_phase(phase, rnd, port, server.pid, lua, log, args)
+                    print(progress(r), flush=True)
+                    if server.poll() is not None:
+                        args.died = (
+                            f"gunicorn exited ({server.returncode}) during round {rnd + 1}, "
+                            f"phase {phase}; that round is left out. Its log: "
+                            + "; ".join(errors_in(log))
+                        )
+                        print(args.died, flush=True)
+                        break
+                    done.append(r)
+                if args.died:
+                    break
+                runs += done
                 round_s = max(round_s or 0.0, time.monotonic() - t0)
         finally:
             stop_server(server)
-        tail = log.read_text(errors="replace").strip().splitlines()[-5:]
-        if tail:
-            print("gunicorn log (last lines):\n  " + "\n  ".join(tail))
+            kept = Path(tempfile.gettempdir()) / f"locator-abuse-gunicorn-{os.getpid()}.log"
+            shutil.copyfile(log, kept)
+            print(f"gunicorn log: {kept}")
     args.elapsed_s = time.monotonic() - began
+    if not runs:
+        raise SystemExit("no complete round: nothing to report")
     table, goals, _ = report(runs, args)
     print()
     print(table)

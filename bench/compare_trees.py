@@ -55,6 +55,7 @@ beyond the noise of this shared 2-core machine. Reproduce with `bench/compare_tr
 class Tree:
     label: str  # e.g. "after: be23bf3 with uncommitted work"
     path: Path
+    bench: Path  # the folder whose copy of the script runs against this tree
 
 
 def describe(kind: str, path: Path) -> str:
@@ -72,17 +73,24 @@ def describe(kind: str, path: Path) -> str:
     return f"{kind}: {commit or '?'}" + (" with uncommitted work in locator/" if dirty else "")
 
 
-def run(tree: Tree, script: str, args: list[str], timeout_s: float) -> tuple[str, float]:
-    """stdout of the script in ``tree`` and its wall seconds; raise if it fails."""
+def run(
+    tree: Tree, script: str, args: list[str], timeout_s: float, retries: int
+) -> tuple[str, float]:
+    """stdout of the script in ``tree`` and its wall seconds; raise if it fails ``retries``
+    times more (a shared machine now and then resets a loopback connection)."""
     env = {**os.environ, "PYTHONPATH": str(tree.path)}
-    cmd = [sys.executable, str(tree.path / "bench" / script), *args, "--no-record"]
-    start = time.perf_counter()
-    proc = subprocess.run(
-        cmd, cwd=tree.path, env=env, capture_output=True, text=True, timeout=timeout_s
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"{tree.label}: {' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
-    return proc.stdout, time.perf_counter() - start
+    cmd = [sys.executable, str(tree.bench / script), *args, "--no-record"]
+    for attempt in range(1 + retries):
+        start = time.perf_counter()
+        proc = subprocess.run(
+            cmd, cwd=tree.path, env=env, capture_output=True, text=True, timeout=timeout_s
+        )
+        if proc.returncode == 0:
+            return proc.stdout, time.perf_counter() - start
+        message = f"{tree.label}: {' '.join(cmd)} failed:\n{proc.stderr[-3000:]}"
+        if attempt < retries:
+            print(f"  failed, retrying:\n{proc.stderr[-600:]}", flush=True)
+    raise SystemExit(message)
 
 
 def figures(stdout: str, columns: re.Pattern[str]) -> dict[tuple[str, str, str], float]:
@@ -158,8 +166,8 @@ def compare(
     return rows
 
 
-def record_subsection(script: str, text: str, path: Path = BENCHMARKS) -> None:
-    """Rewrite the subsection of ``script`` in HEADING, keeping the others."""
+def record_subsection(title: str, text: str, path: Path = BENCHMARKS) -> None:
+    """Rewrite the subsection ``### title`` of HEADING, keeping the others."""
     old = path.read_text(encoding="utf-8")
     start = old.find(HEADING)
     kept: dict[str, str] = {}
@@ -169,7 +177,7 @@ def record_subsection(script: str, text: str, path: Path = BENCHMARKS) -> None:
         for chunk in body.split("\n### ")[1:]:
             name = chunk.split("\n", 1)[0]
             kept[name] = "### " + chunk.rstrip("\n") + "\n"
-    kept[f"bench/{script}"] = text.rstrip("\n") + "\n"
+    kept[title] = text.rstrip("\n") + "\n"
     record(HEADING, HEADING + "\n\n" + INTRO + "".join("\n" + v for v in kept.values()), path)
 
 
@@ -177,9 +185,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", type=Path, required=True, help="worktree of the old code")
     parser.add_argument("--after", type=Path, default=ROOT, help="tree of the new code")
+    parser.add_argument(
+        "--after-bench",
+        type=Path,
+        help="run this folder's copy of the script on the new tree (default: its own bench/)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="runs of the script per tree")
     parser.add_argument("--columns", default=".", help="regex: table columns to compare")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per script run")
+    parser.add_argument("--retries", type=int, default=1, help="reruns of a failed run")
+    parser.add_argument("--title", help="subsection title (default: bench/<script>)")
     parser.add_argument("--note", default="", help="a sentence added to the record")
     parser.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
     parser.add_argument("script", help="file name under bench/, e.g. nearest.py")
@@ -187,9 +202,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     script_args = [a for a in args.args if a != "--"]
     columns = re.compile(args.columns)
+    after_path, before_path = args.after.resolve(), args.before.resolve()
+    after_bench = (args.after_bench or after_path / "bench").resolve()
     trees = (
-        Tree(describe("after", args.after.resolve()), args.after.resolve()),
-        Tree(describe("before", args.before.resolve()), args.before.resolve()),
+        Tree(describe("after", after_path), after_path, after_bench),
+        Tree(describe("before", before_path), before_path, before_path / "bench"),
     )
     load_before = load_average()
     results: dict[str, list[dict[tuple[str, str, str], float]]] = {t.label: [] for t in trees}
@@ -197,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     for r in range(args.rounds):
         for tree in trees if r % 2 == 0 else trees[::-1]:
             print(f"round {r + 1}/{args.rounds}: {tree.label} ...", flush=True)
-            out, s = run(tree, args.script, script_args, args.timeout)
+            out, s = run(tree, args.script, script_args, args.timeout, args.retries)
             results[tree.label].append(figures(out, columns))
             seconds[tree.label].append(s)
             print(f"  {s:.0f} s, {len(results[tree.label][-1])} figures", flush=True)
@@ -219,6 +236,8 @@ def main(argv: list[str] | None = None) -> None:
         [
             ".venv/bin/python bench/compare_trees.py --before",
             str(args.before),
+            *(["--after", str(args.after)] if args.after.resolve() != ROOT else []),
+            *(["--after-bench", str(args.after_bench)] if args.after_bench else []),
             "--rounds",
             str(args.rounds),
             *(["--columns", f"'{args.columns}'"] if args.columns != "." else []),
@@ -227,11 +246,13 @@ def main(argv: list[str] | None = None) -> None:
             *script_args,
         ]
     )
-    text = f"""### bench/{args.script}
+    title = args.title or f"bench/{args.script}"
+    text = f"""### {title}
 
 Measured {machine()}; load average {load_before} before, {load_average()} after.
 Command: `{cmd}`.
-Trees: {trees[1].label} (`{trees[1].path}`); {trees[0].label}.
+Trees: {trees[1].label} (`{trees[1].path}`); {trees[0].label} (`{trees[0].path}`\
+{"" if after_bench == after_path / "bench" else f", running `{after_bench}/{args.script}`"}).
 Script wall time per run, before: {span(seconds[trees[1].label])} s; \
 after: {span(seconds[trees[0].label])} s.
 
@@ -241,7 +262,7 @@ after: {span(seconds[trees[0].label])} s.
 {args.note}
 """
     if not args.no_record:
-        record_subsection(args.script, text)
+        record_subsection(title, text)
         print("recorded in BENCHMARKS.md")
 
 

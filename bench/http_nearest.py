@@ -5,7 +5,8 @@ Run from the project root::
     .venv/bin/python bench/http_nearest.py [--requests 400] [--repeat 5]
                                            [--worker-class sync,gthread] [--no-record]
 
-For each worker class, starts ``gunicorn -w 2`` on a free loopback port serving
+For each worker class, starts ``gunicorn -w 2`` (from ``bench/``, so without the project's
+``gunicorn.conf.py``) on a free loopback port serving
 ``bench/wsgi_bench.py`` (the locator app plus ``GET /bench/noop`` returning ``{}``), with
 the shipped synthetic stations (``LOCATOR_STORE`` points to a path that does not exist).
 One client (this process) sends requests one at a time over ``http.client``: per run,
@@ -124,7 +125,10 @@ def start_gunicorn(port: int, worker_class: str, env: dict[str, str]) -> subproc
         str(ROOT / "bench"),
         "wsgi_bench:create_bench_app()",
     ]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    # Started from bench/, so that gunicorn does not read the project's ./gunicorn.conf.py
+    # (the deployment's settings: gthread, threads, max_requests, ...): this benchmark's
+    # server is exactly the command above.
+    return subprocess.Popen(cmd, cwd=ROOT / "bench", env=env, stderr=subprocess.PIPE, text=True)
 
 
 def wait_ready(proc: subprocess.Popen, port: int, timeout_s: float = 60.0) -> None:
@@ -286,7 +290,6 @@ def part_timers(app: Flask) -> Iterator[dict[str, float]]:
     """Time the parts of ``/api/v1/nearest`` inside real requests by wrapping, in this
     process only, what the route calls; yields CPU seconds (this thread) per part.
     Only the outermost wrapped call is counted, so no time is counted twice."""
-    import locator.web.search as route
     from locator import coords, params
     from locator.web import serialise
 
@@ -311,7 +314,7 @@ def part_timers(app: Flask) -> Iterator[dict[str, float]]:
         (params, "parse_point", "parse"),
         (params, "parse_int", "parse"),
         (params, "parse_positive", "parse"),
-        (route, "parse_filters", "parse"),
+        (params, "parse_filters", "parse"),
         (coords, "wgs84_to_bd09_point", "origin"),
         (serialise, "_hit_members", "members"),
     ]

@@ -22,8 +22,10 @@ __all__ = ["create_app"]
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app; ``test_config`` overrides settings (names without the prefix)."""
     from locator import cli, web
+    from locator.stations.readers import configure_gdal
     from locator.web.state import EXTENSION, load_state
 
+    configure_gdal()  # no VRT driver and no network paths, for the whole process
     app = Flask(
         __name__, instance_relative_config=True, static_folder=str(config.PROJECT_DIR / "static")
     )

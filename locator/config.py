@@ -95,9 +95,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Most rows (spreadsheet rows after the header, or features) in one file.",
     ),
     Setting("UPLOAD_MAX_COLUMNS", 200, int, "Most columns (or feature properties) in one file."),
-    Setting(
-        "UPLOAD_MAX_CELLS", 10_000_000, int, "Most cells (rows times columns) in one file."
-    ),
+    Setting("UPLOAD_MAX_CELLS", 10_000_000, int, "Most cells (rows times columns) in one file."),
     Setting(
         "UPLOAD_MAX_UNZIPPED_BYTES",
         100 * 2**20,
@@ -152,6 +150,12 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "Expensive requests one client address may make (Flask-Limiter notation); more "
         "answer 429 with Retry-After.",
+    ),
+    Setting(
+        "RATELIMIT_SIGN_IN",
+        "10 per minute;100 per hour",
+        str,
+        "Sign-in attempts one client address may make; more answer 429 with Retry-After.",
     ),
     Setting(
         "RENDER_CONCURRENCY",

@@ -60,6 +60,18 @@ class TooLarge(DataError):
     status = 413
 
 
+class Unauthorized(LocatorError):
+    """Nobody is signed in and no API token was sent, or the token is not valid (HTTP 401)."""
+
+    status = 401
+
+
+class Forbidden(LocatorError):
+    """The caller is known but their role may not do this (HTTP 403)."""
+
+    status = 403
+
+
 class CoordinateError(LocatorError, ValueError):
     """A coordinate system name or a coordinate value is not usable (HTTP 400)."""
 
@@ -78,8 +90,6 @@ class TooBusy(LocatorError):
 
     status = 429
 
-    def __init__(
-        self, message: str, *, status: int | None = None, retry_after_s: int = 5
-    ) -> None:
+    def __init__(self, message: str, *, status: int | None = None, retry_after_s: int = 5) -> None:
         super().__init__(message, status=status)
         self.retry_after_s = max(1, int(retry_after_s))

@@ -194,6 +194,16 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def check_positions(items: list[Any], name: str) -> None:
+    """BadQuery unless every item is a GeoJSON position: a list of 2 or 3 JSON numbers."""
+    for i, item in enumerate(items):
+        if not (isinstance(item, list) and len(item) in (2, 3) and all(is_number(v) for v in item)):
+            raise BadQuery(
+                f"{name} must be [lon, lat] number pairs; item {i} is {shown(item)}"
+                + (f": {', '.join(shown(v) for v in item[:3])}." if isinstance(item, list) else ".")
+            )
+
+
 def parse_point_list(items: list[Any]) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
     """(lon, lat, ids) of a JSON list of ``[lon, lat]`` pairs or ``{lon, lat, id}`` objects.
 

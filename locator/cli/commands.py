@@ -14,13 +14,15 @@ from locator.cli.accounts import db, tokens, users
 from locator.cli.plans import CRS_HELP, KIND, plan, render_map
 from locator.errors import DataError, LocatorError
 from locator.regions import load_regions
-from locator.stations.readers import read_raw
+from locator.stations.limits import ReadLimits
+from locator.stations.readers import configure_gdal, read_raw
 from locator.stations.validation import ParseResult, parse_stations
 
 
 @click.group()
 def main() -> None:
     """locator: find outdoor-worker rest stations and plan new ones."""
+    configure_gdal()  # before any command reads a file: no VRT driver, no network
 
 
 @main.command()
@@ -72,8 +74,9 @@ def validate(
     """Check a station file; exit 1 when it has errors."""
     settings = config.from_environment()
     try:
+        raw = read_raw(file, limits=ReadLimits.from_settings(settings))
         regions = load_regions(settings["DATA_DIR"], region or settings["REGION"])
-        result = parse_stations(read_raw(file), regions, kind=kind, crs=crs)
+        result = parse_stations(raw, regions, kind=kind, crs=crs)
     except LocatorError as exc:
         raise click.ClickException(exc.message) from exc
     _report(result, as_json)
@@ -101,7 +104,16 @@ def import_(file: Path, kind: str | None, crs: str | None, merge: bool, store: P
     target = store or settings["STORE"] or config.PROJECT_DIR / "instance" / "stations.gpkg"
     try:
         regions = load_regions(settings["DATA_DIR"], settings["REGION"])
-        done = import_file(file, target, regions, kind=kind, crs=crs, merge=merge)
+        done = import_file(
+            file,
+            target,
+            regions,
+            kind=kind,
+            crs=crs,
+            merge=merge,
+            limits=ReadLimits.from_settings(settings),
+            wait_s=float(settings["IMPORT_WAIT_SECONDS"]),
+        )
     except DataError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -53,7 +53,7 @@ def _bound(name: str, value: object) -> int | None:
     text = str(value).strip()
     if isinstance(value, bool) or not (isinstance(value, int | str) and text.isdecimal()):
         raise BadQuery(
-            f"{name} {excerpt(value)!r} is not a whole number >= 0 (leave it blank for none)."
+            f"{name} {excerpt(repr(value))} is not a whole number >= 0 (leave it blank for none)."
         )
     return int(text)
 

@@ -60,10 +60,17 @@ class Planner:
         """:func:`locator.planning.plan.site_count` with :meth:`request_demand`."""
         return site_count(request, self.request_demand(request), self.regions)
 
-    def queue(self, request: PlanRequest, cleanup: Callable[[], None] | None = None) -> str:
-        """Check that the plan can have enough sites, queue it and return its id.
+    def queue(
+        self,
+        request: PlanRequest,
+        cleanup: Callable[[], None] | None = None,
+        ready: Callable[[], None] | None = None,
+    ) -> str:
+        """Check the plan (enough sites, within :class:`PlanLimits`), queue it and return its id.
 
-        The request is kept with its defaults spelt out, so that :meth:`find` matches it."""
+        ``ready`` is called once everything is checked, just before the plan is queued; it
+        may raise to stop it (a request past its deadline). The request is kept with its
+        defaults spelt out, so that :meth:`find` matches it."""
         request = normalised(request)
         demand = self.request_demand(request)
         sites, what = site_count(request, demand, self.regions)
@@ -78,6 +85,8 @@ class Planner:
                 "there are not that many candidate sites."
             )
         check_pairs(request, sites, len(demand.weight), self.limits.max_pairs)
+        if ready is not None:
+            ready()
 
         def work(progress: Progress) -> Plan:
             return run_plan(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -124,10 +124,10 @@ def _geometries(raw: list[object], name: str, budget: Budget) -> np.ndarray:
         coords = geom.get("coordinates") if isinstance(geom, dict) else None
         if isinstance(geom, dict) and geom.get("type") == "Point" and _is_xy(coords):
             points.append(i)
-            xy.append([float(coords[0]), float(coords[1])])  # type: ignore[index]
+            xy.append([float(coords[0]), float(coords[1])])
             continue
         try:
-            out[i] = shapely.geometry.shape(geom)  # type: ignore[arg-type]
+            out[i] = shapely.geometry.shape(geom)
         except Exception:  # shapely raises many types for malformed geometries
             raise DataError(f"{name}: feature {i + 1} has no valid GeoJSON geometry.") from None
     if points:
@@ -135,7 +135,7 @@ def _geometries(raw: list[object], name: str, budget: Budget) -> np.ndarray:
     return out
 
 
-def _is_xy(coords: object) -> bool:
+def _is_xy(coords: object) -> TypeGuard[list[float]]:
     """Whether ``coords`` is a position: 2 or 3 numbers (not booleans)."""
     return (
         isinstance(coords, list)

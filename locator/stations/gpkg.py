@@ -4,8 +4,9 @@
 command): it removes GDAL's VRT drivers, which can name any local file or URL, and
 closes GDAL's network file systems. :func:`read_gpkg` checks that a file is a real
 GeoPackage (SQLite header, GeoPackage application id, a ``gpkg_contents`` table) and
-opens it with the ``GPKG:`` prefix, so no other driver can claim it. GDAL's own error
-text (paths, SQL) never reaches a message; it goes to the log.
+opens it with the ``GPKG:`` prefix, so no other driver can claim it; SQLite counts its
+rows first, since pyogrio allocates for as many features as it is told to read. GDAL's
+own error text (paths, SQL) never reaches a message; it goes to the log.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextlib
 import logging
 import sqlite3
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,11 +25,11 @@ import pandas as pd
 
 from locator.errors import DataError
 from locator.stations.layer import Layer, cell_text, check_shape
-from locator.stations.limits import Budget, ReadLimits, limit_error
+from locator.stations.limits import Budget, ReadLimits
 
 logger = logging.getLogger(__name__)
 
-SKIPPED_DRIVERS = "VRT OGR_VRT GTI"  # GTI: GDAL's tile index, which also names other files
+SKIPPED_DRIVERS = "VRT,OGR_VRT,GTI"  # GTI: GDAL's tile index, which also names other files
 GDAL_OPTIONS = {
     "GDAL_SKIP": SKIPPED_DRIVERS,
     "OGR_SKIP": SKIPPED_DRIVERS,
@@ -55,31 +57,39 @@ def configure_gdal() -> None:
     from pyogrio import core
 
     pyogrio.set_gdal_config_options(GDAL_OPTIONS)
-    core._register_drivers()  # pyogrio's own start-up call; GDALAllRegister applies GDAL_SKIP
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL warns of skipped drivers it has not got
+        core._register_drivers()  # pyogrio's start-up call; GDALAllRegister applies GDAL_SKIP
     left = {"VRT", "OGR_VRT"} & set(pyogrio.list_drivers())
     if left:
         raise RuntimeError(f"GDAL's {', '.join(sorted(left))} driver could not be disabled.")
 
 
-def gpkg_tables(path: Path, name: str) -> list[tuple[str, str]]:
-    """(table, data_type) of each layer in ``gpkg_contents``, opened read-only.
+def gpkg_layer(path: Path, name: str) -> tuple[str, int]:
+    """The table to read and its true row count, from the file opened read-only by SQLite.
 
-    DataError when the file has no readable ``gpkg_contents`` table (then it is not a
-    GeoPackage) or lists no layer.
+    The first feature table in ``gpkg_contents`` is read, else the first attribute table;
+    views are not (counting one could run any query). DataError when the file has no
+    readable ``gpkg_contents`` table (it is not a GeoPackage) or no such table.
     """
     uri = f"{path.absolute().as_uri()}?mode=ro&immutable=1"
     try:
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
             db.execute("PRAGMA trusted_schema = OFF")
-            rows = db.execute(
-                "SELECT table_name, data_type FROM gpkg_contents ORDER BY rowid"
-            ).fetchall()
-    except sqlite3.Error:
+            found = db.execute(
+                "SELECT c.table_name FROM gpkg_contents AS c JOIN sqlite_master AS m "
+                "ON m.name = c.table_name AND m.type = 'table' "
+                "WHERE c.data_type IN ('features', 'attributes') "
+                "ORDER BY c.data_type != 'features', c.rowid LIMIT 1"
+            ).fetchone()
+            if found is None:
+                raise DataError(f"{name}: the GeoPackage has no feature or attribute table.")
+            table = str(found[0])
+            quoted = '"' + table.replace('"', '""') + '"'
+            rows = int(db.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0])
+    except (sqlite3.Error, UnicodeDecodeError):
         raise DataError(f"{name}: not a GeoPackage (no readable gpkg_contents table).") from None
-    tables = [(str(t), str(k)) for t, k in rows if k in ("features", "attributes")]
-    if not tables:
-        raise DataError(f"{name}: the GeoPackage has no feature or attribute table.")
-    return tables
+    return table, rows
 
 
 @contextlib.contextmanager
@@ -99,27 +109,38 @@ def _gdal_name(path: Path) -> Iterator[str]:
 def read_gpkg(path: Path, name: str, limits: ReadLimits, budget: Budget) -> Layer:
     """The first feature table of a GeoPackage (else its first attribute table).
 
-    Columns are checked before reading; rows are read up to ``max_rows + 1`` whatever
-    the file says its count is. GDAL cannot be interrupted, so time is checked after.
+    Rows (counted by SQLite, not taken from the file's own count) and columns are checked
+    before GDAL reads anything, and GDAL is told to read exactly that many features (pyogrio
+    allocates what it is told). GDAL cannot be interrupted, so time is checked after.
     """
     import pyogrio
 
-    tables = gpkg_tables(path, name)
-    table = next((t for t, kind in tables if kind == "features"), tables[0][0])
+    table, rows = gpkg_layer(path, name)
+    check_shape(name, limits, rows, 0)
     try:
-        with _gdal_name(path) as source:
+        with _gdal_name(path) as source, warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")  # GDAL's warnings about the file go to the log
             info = pyogrio.read_info(source, layer=table)
-            check_shape(name, limits, 0, len(info["fields"]))
-            frame = pyogrio.read_dataframe(source, layer=table, max_features=limits.max_rows + 1)
+            check_shape(name, limits, rows, len(info["fields"]))
+            if rows == 0:
+                return Layer(name, pd.DataFrame(columns=list(info["fields"])), _none(0), None)
+            frame = pyogrio.read_dataframe(source, layer=table, max_features=rows)
+        for warning in said:
+            logger.info("GDAL reading %s: %s", name, warning.message)
     except DataError:
         raise
     except Exception:  # pyogrio wraps GDAL errors in several types
         logger.info("GDAL could not read %s", name, exc_info=True)
         raise DataError(f"{name}: not a readable GeoPackage (GDAL could not read it).") from None
     budget.check()
-    if len(frame) > limits.max_rows:
-        raise limit_error(name, limits, "max_rows")
+    if len(frame) != rows:
+        raise DataError(f"{name}: the GeoPackage's own feature count is wrong; save it again.")
     return _layer(frame, name, limits)
+
+
+def _none(count: int) -> np.ndarray:
+    """``count`` missing geometries."""
+    return np.full(count, None, dtype=object)
 
 
 def _layer(frame: pd.DataFrame, name: str, limits: ReadLimits) -> Layer:
@@ -129,11 +150,17 @@ def _layer(frame: pd.DataFrame, name: str, limits: ReadLimits) -> Layer:
         crs = frame.crs.to_string() if frame.crs is not None else None
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     else:
-        geometry, crs = np.full(len(frame), None, dtype=object), None
+        geometry, crs = _none(len(frame)), None
     check_shape(name, limits, len(frame), len(frame.columns))
     cells = pd.DataFrame(
-        {str(c): [cell_text(v) for v in frame[c].tolist()] for c in frame.columns},
+        {str(c): _text(frame.iloc[:, i]) for i, c in enumerate(frame.columns)},
         index=range(len(frame)),
-        dtype=object,
     )
     return Layer(name, cells, geometry, crs)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """A column as cell text; text columns (most of a station file) in one step."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return values.map(cell_text)
+    return values.astype(object).where(values.notna(), "").astype(str)

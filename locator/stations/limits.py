@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from locator import config
 from locator.errors import DataError, TooLarge
 
@@ -64,8 +66,8 @@ class ReadLimits:
     @classmethod
     def trusted(cls) -> ReadLimits:
         """No practical bound, for files the server wrote itself (the station store)."""
-        big = 2**62
-        return cls(big, big, big, big, big, big, 1_000, math.inf)
+        count, size = 2**31 - 1, 2**62  # GDAL counts features in a C int
+        return cls(size, count, count, size, size, count, 1_000, math.inf)
 
 
 DEFAULT_LIMITS = ReadLimits()
@@ -114,13 +116,12 @@ def excerpt(value: object, chars: int = EXCERPT_CHARS) -> str:
     unprintable characters are escaped (``\\n``, ``\\x00``), and text longer than ``chars``
     characters is cut with "…".
     """
-    if hasattr(value, "item") and callable(value.item):  # a numpy scalar
-        try:
-            value = value.item()
-        except (TypeError, ValueError):
-            pass
+    if isinstance(value, np.generic):
+        value = value.item()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     full = str(value)
-    safe = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in full[:chars])
+    safe = "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode() for c in full[:chars]
+    )
     return safe if len(full) <= chars and len(safe) <= chars else safe[: chars - 1] + "…"

@@ -19,6 +19,7 @@ superset of GBK that Chinese Excel exports use.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,11 +30,11 @@ from locator.errors import DataError
 from locator.stations.geojson import read_geojson
 from locator.stations.gpkg import configure_gdal, read_gpkg
 from locator.stations.layer import Layer, check_shape, point_cells
-from locator.stations.limits import DEFAULT_LIMITS, Budget, ReadLimits, excerpt
-from locator.stations.sniff import FORMATS, sniff
+from locator.stations.limits import DEFAULT_LIMITS, Budget, ReadLimits, excerpt, limit_error
+from locator.stations.sniff import FORMATS, HEAD_BYTES, LABELS, content_format, sniff
 from locator.stations.xlsx import read_xlsx
 
-__all__ = ["SUFFIXES", "RawTable", "configure_gdal", "read_layer", "read_raw"]
+__all__ = ["SUFFIXES", "RawTable", "configure_gdal", "read_csv_bytes", "read_layer", "read_raw"]
 
 SUFFIXES = FORMATS  # extension -> format; the web layer lists the keys
 VECTOR = ("geojson", "gpkg")
@@ -70,7 +71,7 @@ def read_raw(
     kind = _checked_format(path, name, limits, formats)
     budget = Budget(name, limits)
     if kind == "csv":
-        cells = _read_csv(path, name, limits, budget)
+        cells = _csv_cells(path.read_bytes(), name, limits, budget)
         return RawTable(name, _tidy(cells), np.arange(2, len(cells) + 2), "row")
     if kind == "xlsx":
         cells, numbers = read_xlsx(path, name, limits, budget)
@@ -120,17 +121,38 @@ def decode_text(data: bytes, name: str) -> str:
     return data.decode(detect_encoding(data, name))
 
 
-def _read_csv(path: Path, name: str, limits: ReadLimits, budget: Budget) -> pd.DataFrame:
+def read_csv_bytes(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) -> pd.DataFrame:
+    """Text cells of CSV held in memory (an upload that is not saved), checked like a file.
+
+    The content is sniffed (a VRT, XML, binary or empty upload is refused) and read within
+    ``limits``; ``name`` is what messages call it. DataError or TooLarge as for files.
+    """
+    if len(data) > limits.max_bytes:
+        raise limit_error(name, limits, "max_bytes", f"the file has {len(data):,} bytes")
+    found = content_format(data[:HEAD_BYTES], len(data), name)
+    if found not in ("csv", "geojson"):  # any text may be CSV
+        raise DataError(f"{name}: the content is {LABELS[found]}, not CSV text.")
+    return _tidy(_csv_cells(data, name, limits, Budget(name, limits)))
+
+
+def _csv_cells(data: bytes, name: str, limits: ReadLimits, budget: Budget) -> pd.DataFrame:
     """CSV text cells, read ``CSV_CHUNK_ROWS`` rows at a time against the limits."""
-    data = path.read_bytes()
     encoding = detect_encoding(data, name)
-    options = {"encoding": encoding, "dtype": str, "keep_default_na": False}
     try:
-        header = pd.read_csv(io.BytesIO(data), nrows=0, **options)  # type: ignore[call-overload]
+        header = pd.read_csv(
+            io.BytesIO(data), encoding=encoding, dtype=str, keep_default_na=False, nrows=0
+        )
         check_shape(name, limits, 0, len(header.columns))
         chunks = []
         rows = 0
-        with pd.read_csv(io.BytesIO(data), chunksize=CSV_CHUNK_ROWS, **options) as reader:  # type: ignore[call-overload]
+        reader = pd.read_csv(
+            io.BytesIO(data),
+            encoding=encoding,
+            dtype=str,
+            keep_default_na=False,
+            chunksize=CSV_CHUNK_ROWS,
+        )
+        with reader:
             for chunk in reader:
                 rows += len(chunk)
                 check_shape(name, limits, rows, len(header.columns))
@@ -139,7 +161,21 @@ def _read_csv(path: Path, name: str, limits: ReadLimits, budget: Budget) -> pd.D
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"{name}: not a readable CSV file ({excerpt(first, 120)}).") from None
-    return pd.concat(chunks, ignore_index=True) if chunks else header
+    return _blank_headers(pd.concat(chunks, ignore_index=True) if chunks else header)
+
+
+def _blank_headers(cells: pd.DataFrame) -> pd.DataFrame:
+    """Name CSV columns with a blank header by their letter ("column C", as in XLSX), and
+    drop those that hold nothing."""
+    from openpyxl.utils import get_column_letter
+
+    blank = {
+        c: f"column {get_column_letter(i + 1)}"
+        for i, c in enumerate(cells.columns)
+        if re.fullmatch(r"Unnamed: \d+", str(c))  # pandas' name for a blank header
+    }
+    keep = [c for c in cells.columns if c not in blank or (cells[c] != "").any()]
+    return cells[keep].rename(columns=blank)
 
 
 def _tidy(cells: pd.DataFrame) -> pd.DataFrame:
@@ -155,7 +191,7 @@ def _tidy(cells: pd.DataFrame) -> pd.DataFrame:
         names.append(text)
     cells.columns = names
     for i in range(cells.shape[1]):
-        column = cells.iloc[:, i]
-        if column.hasnans or column.dtype != "str":
-            cells.isetitem(i, column.fillna("").astype(str))
+        values = cells.iloc[:, i]
+        if values.hasnans or values.dtype != "str":
+            cells.isetitem(i, values.fillna("").astype(str).array)
     return cells.reset_index(drop=True)

@@ -30,7 +30,7 @@ LABELS = {
     "xlsx": "an XLSX workbook",
     "geojson": "GeoJSON",
     "gpkg": "a GeoPackage",
-    "sqlite": "an SQLite database that is not a GeoPackage",
+    "sqlite": "an SQLite database without the GeoPackage application id",
     "ole": "an old (.xls) or password-protected Excel workbook",
     "xml": "an XML or HTML document",
     "utf16": "UTF-16 text",
@@ -87,20 +87,9 @@ def content_format(head: bytes, size: int, name: str) -> str:
         )
     if text.startswith(b"<"):
         return "xml"
-    if b"\x00" in head or not _is_text(head):
+    if b"\x00" in head:  # text in an unknown encoding is left to the reader to name
         return "binary"
     return "geojson" if text.startswith((b"{", b"[")) else "csv"
-
-
-def _is_text(head: bytes) -> bool:
-    """Whether ``head`` (possibly cut mid-character) decodes as UTF-8 or GB18030."""
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-        except UnicodeDecodeError:
-            continue
-        return True
-    return False
 
 
 def sniff(path: Path, name: str, limits: ReadLimits) -> str:

@@ -57,7 +57,7 @@ def load_table(data_dir: Path, store: Path | None, regions: Regions) -> StationT
     of a killed import next to the store are removed first (:func:`clean_leftovers`).
     """
     if store is not None and store.parent.is_dir():
-        clean_leftovers(store)
+        _clean_at_start(store)
     if store is not None and store.exists():
         meta = _metadata(store)
         info = DatasetInfo(
@@ -164,6 +164,16 @@ def clean_leftovers(store: Path) -> list[Path]:
             leftover.unlink(missing_ok=True)
             removed.append(leftover)
     return removed
+
+
+def _clean_at_start(store: Path) -> None:
+    """:func:`clean_leftovers` at start-up, when there are any and no import holds the
+    lock (an import in another container has a process id this one cannot see). A
+    read-only folder, or a lock held, leaves them for the next import."""
+    if not any(store.parent.glob(f".{glob.escape(store.stem)}.*.tmp.*")):
+        return
+    with contextlib.suppress(Conflict, OSError), import_lock(store, wait_s=0):
+        clean_leftovers(store)
 
 
 def _running(pid: int) -> bool:

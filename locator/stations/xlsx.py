@@ -4,7 +4,8 @@ An XLSX file is a zip archive of XML parts. Before openpyxl opens it, the parts 
 counted and their uncompressed sizes summed against ``UPLOAD_MAX_ZIP_ENTRIES`` and
 ``UPLOAD_MAX_UNZIPPED_BYTES``; Python's zipfile never inflates a part beyond the size it
 declares (a larger stream fails its CRC check), so the sum bounds what is read. A part
-that is itself an archive (zip-in-zip) is refused. The sheet is read in openpyxl's
+that is itself an archive (zip-in-zip), and XML declaring a DTD (entity bombs), are
+refused. The sheet is read in openpyxl's
 read-only mode with its ``<dimension>`` discarded, so a sheet claiming A1:XFD1048576 is
 not padded to 16,384 columns; rows are trimmed of trailing blanks and counted as they come.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -31,11 +33,14 @@ logger = logging.getLogger(__name__)
 HEADER_ROWS = 20  # the header is looked for among the first filled rows
 CHECK_EVERY = 2_000  # rows between two looks at the clock
 ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
+SCAN_BYTES = 1 << 20
+DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
 ARCHIVE_SUFFIXES = (".zip", ".xlsx", ".xlsm", ".docx", ".pptx", ".gz", ".7z", ".rar", ".jar")
 
 
-def check_zip(path: Path, name: str, limits: ReadLimits) -> None:
-    """Refuse a workbook whose parts are too many, too large together, or archives."""
+def check_zip(path: Path, name: str, limits: ReadLimits, budget: Budget) -> None:
+    """Refuse a workbook whose parts are too many, too large together, archives, or XML
+    with a DTD; every XML part is inflated once to be scanned (within the size limit)."""
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -48,15 +53,35 @@ def check_zip(path: Path, name: str, limits: ReadLimits) -> None:
             if "xl/workbook.xml" not in {e.filename for e in entries}:
                 raise DataError(f"{name}: a zip archive, but not an Excel workbook.")
             for entry in entries:
-                with archive.open(entry) as part:
-                    head = part.read(4)
-                if entry.filename.lower().endswith(ARCHIVE_SUFFIXES) or head in ARCHIVE_MAGIC:
-                    raise DataError(
-                        f"{name}: the workbook holds another archive; save the sheet again "
-                        "without embedded files."
-                    )
-    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
+                _check_part(archive, entry, name)
+                budget.check()
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError):
         raise DataError(f"{name}: not a readable XLSX workbook (a broken zip archive).") from None
+
+
+def _check_part(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, name: str) -> None:
+    """DataError if the part is an archive (zip-in-zip) or XML declaring a DTD.
+
+    Excel never writes a DTD; one in a workbook is there to define entities (a "billion
+    laughs" expands a few hundred bytes into gigabytes).
+    """
+    with archive.open(entry) as part:
+        chunk = part.read(SCAN_BYTES)
+        if entry.filename.lower().endswith(ARCHIVE_SUFFIXES) or chunk[:4] in ARCHIVE_MAGIC:
+            raise DataError(
+                f"{name}: the workbook holds another archive; save the sheet again "
+                "without embedded files."
+            )
+        if not entry.filename.lower().endswith((".xml", ".rels", ".vml")):
+            return
+        tail = b""
+        while chunk:
+            if any(mark in tail + chunk for mark in DTD_MARKS):
+                raise DataError(
+                    f"{name}: the workbook's XML declares a DTD, which Excel never writes; "
+                    "it is not read. Save the sheet again from Excel or WPS."
+                )
+            tail, chunk = chunk[-16:], part.read(SCAN_BYTES)
 
 
 def _trimmed(row: Sequence[object], name: str, limits: ReadLimits) -> list[str]:
@@ -103,16 +128,19 @@ def _stream(
     from openpyxl import load_workbook
 
     try:
-        with warnings.catch_warnings():
+        # The file is opened here so that it is closed however openpyxl fails.
+        with path.open("rb") as fh, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions
-            book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+            book = load_workbook(fh, read_only=True, data_only=True, keep_links=False)
+            if not book.worksheets:
+                raise DataError(f"{name}: the workbook has no worksheet.")
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # never trust <dimension>
+            rows = sheet.iter_rows(values_only=True)
             try:
-                if not book.worksheets:
-                    raise DataError(f"{name}: the workbook has no worksheet.")
-                sheet = book.worksheets[0]
-                sheet.reset_dimensions()  # never trust <dimension>
-                return _rows(sheet.iter_rows(values_only=True), name, limits, budget)
+                return _rows(rows, name, limits, budget)
             finally:
+                rows.close()
                 book.close()
     except DataError:
         raise
@@ -139,7 +167,7 @@ def header_names(cells: Sequence[str]) -> list[str]:
     names: list[str] = []
     for i, cell in enumerate(cells):
         text, letter = cell.strip(), get_column_letter(i + 1)
-        names.append(f"column {letter}" if not text else text)
+        names.append(text or f"column {letter}")
         if text and names[-1] in names[:-1]:
             names[-1] = f"{text} ({letter})"
     return names
@@ -153,7 +181,7 @@ def read_xlsx(
     Columns with a blank header and no value are dropped; other blank headers are named
     by their letter, and validation then reports them as columns it does not know.
     """
-    check_zip(path, name, limits)
+    check_zip(path, name, limits, budget)
     rows, numbers = _stream(path, name, limits, budget)
     if not rows:
         raise DataError(f"{name}: the first sheet is empty.")

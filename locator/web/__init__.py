@@ -1,9 +1,13 @@
 """The web layer: the only floor that imports Flask (with the factory and the CLI).
 
 :func:`register` wires the blueprints, Flask-Babel, the error handlers and the response
-headers onto an app whose :class:`~locator.web.state.State` is already loaded. The
+headers onto an app whose :class:`~locator.web.state.State` is already loaded, with the
+guards on what a request may cost: the trusted hosts (:mod:`~locator.web.urls`), per-client
+budgets (:mod:`~locator.web.budget`), the request deadline and render slots
+(:mod:`~locator.web.work`) and the JSON depth bound (:mod:`~locator.web.bodies`). The
 blueprints never import each other; what two of them share lives in a module of this
-package that is not a blueprint (state, handlers, locale, serialise) or on a floor below.
+package that is not a blueprint (state, handlers, headers, locale, serialise, ...) or on a
+floor below.
 """
 
 from __future__ import annotations
@@ -14,17 +18,23 @@ from flask_babel import Babel
 from locator import palette
 from locator.web import (
     api,
+    bodies,
+    budget,
     coverage,
     embeds,
     handlers,
+    headers,
     i18n,
     images,
     pages,
     planner,
     plans,
     search,
+    urls,
+    work,
 )
 from locator.web.locale import language_context, select_locale
+from locator.web.state import state_of
 
 BLUEPRINTS = (
     api.bp,
@@ -40,12 +50,15 @@ BLUEPRINTS = (
 
 def register(app: Flask) -> None:
     """Register the blueprints, translations, error handlers and headers on ``app``."""
-    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024  # a 100,000-point batch is ~3 MB
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024  # uploads; routes may lower it
+    app.json = bodies.JsonProvider(app)
+    urls.register(app)
+    budget.register(app, state_of(app).settings)
+    work.register(app)
     Babel(app, default_locale=i18n.DEFAULT, locale_selector=select_locale)
     app.context_processor(language_context)
     app.jinja_env.globals["locator_style"] = palette.page_style()
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    headers.register(app)
     handlers.register(app)

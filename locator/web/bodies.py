@@ -37,16 +37,17 @@ def check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
         for child in children:
             if isinstance(child, list | dict):
                 if depth + 1 > limit:
-                    raise JsonDepthError(f"the JSON is nested more than {limit} levels deep")
+                    raise JsonDepthError(f"it nests arrays and objects more than {limit} deep")
                 stack.append((child, depth + 1))
-    return None
 
 
 def _checked(text: str | bytes, **kwargs: Any) -> Any:
     try:
         value = json.loads(text, **kwargs)
     except RecursionError:
-        raise JsonDepthError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep") from None
+        raise JsonDepthError(
+            f"it nests arrays and objects more than {MAX_JSON_DEPTH} deep"
+        ) from None
     if isinstance(value, list | dict):
         check_depth(value)
     return value
@@ -63,12 +64,14 @@ class JsonProvider(DefaultJSONProvider):
         return _checked(s, **kwargs)
 
 
-def loads(text: str | bytes, name: str) -> Any:
+def loads(text: str | bytes, name: str, example: str) -> Any:
     """Parse JSON sent as text (a form field ``name``); BadQuery when it is not JSON."""
     try:
         return current_app.json.loads(text)
+    except JsonDepthError as exc:
+        raise BadQuery(f"{name} is refused: {exc}.") from None
     except ValueError as exc:
-        raise BadQuery(f"{name} is not valid JSON: {_reason(exc)}.") from None
+        raise BadQuery(f"{name} must be JSON like {example}: {_reason(exc)}.") from None
 
 
 def json_body() -> Any:
@@ -84,6 +87,8 @@ def json_body() -> Any:
         raise BadQuery("the request body is empty; send a JSON document.")
     try:
         return current_app.json.loads(data)
+    except JsonDepthError as exc:
+        raise BadQuery(f"the JSON body is refused: {exc}.") from None
     except ValueError as exc:
         raise BadQuery(f"the request body is not valid JSON: {_reason(exc)}.") from None
 
@@ -92,6 +97,12 @@ def _reason(exc: ValueError) -> str:
     """A parser error in a few words: what and where, never the document itself."""
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg} at line {exc.lineno}, column {exc.colno}"
-    if isinstance(exc, JsonDepthError | UnicodeDecodeError):
-        return str(exc)[:120]
+    if isinstance(exc, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {exc.start})"
     return "it cannot be parsed"
+
+
+def limit_body(max_bytes: int) -> None:
+    """Lower this request's body limit to ``max_bytes`` (413 beyond it); never raise it."""
+    current = request.max_content_length
+    request.max_content_length = max_bytes if current is None else min(current, max_bytes)

@@ -8,6 +8,9 @@ shared budget per client address (``LOCATOR_RATELIMIT_EXPENSIVE``, a moving wind
 beyond it the route answers :class:`~locator.errors.TooBusy` (429) with ``Retry-After``
 set to when the oldest counted request leaves the window.
 
+Sign-in attempts have a budget of their own (``LOCATOR_RATELIMIT_SIGN_IN``,
+:func:`charge_sign_in`), so that passwords cannot be guessed at speed.
+
 Budgets are counted in ``LOCATOR_RATELIMIT_STORAGE_URL``: ``memory://`` (each worker
 process on its own) or Redis (shared); when Redis cannot be reached the limiter falls
 back to memory rather than failing requests. The client is the socket's peer, or, behind
@@ -17,6 +20,7 @@ a client cannot pick its own address with a header unless a proxy is trusted.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Callable
@@ -31,24 +35,35 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from locator.errors import TooBusy
 
 EXTENSION = "locator.budget"
-SCOPE = "expensive"
 
 
 @dataclass(frozen=True)
 class Budget:
-    """The app's limiter and the function whose calls are counted against a client."""
+    """The app's limiter, and per budget the function whose calls are counted against a
+    client and the limits (Flask-Limiter notation) it is counted against."""
 
     limiter: Limiter
-    spend: Callable[[], None]
-    limits: str
+    spend: dict[str, Callable[[], None]]
+    limits: dict[str, str]
 
 
 def client_address() -> str:
-    """The client's address: the peer, or what the trusted proxies forwarded."""
-    return request.remote_addr or "unknown"
+    """The client's address: the peer, or what the trusted proxies forwarded. An IPv6
+    client is its /64 network, the block one subscriber is usually given."""
+    address = request.remote_addr or "unknown"
+    if ":" in address:
+        try:
+            return str(ipaddress.ip_network(f"{address}/64", strict=False))
+        except ValueError:
+            return address
+    return address
 
 
-def _spend() -> None:
+def _expensive() -> None:
+    """Nothing: Flask-Limiter counts each call of its wrapper (see :func:`register`)."""
+
+
+def _sign_in() -> None:
     """Nothing: Flask-Limiter counts each call of its wrapper (see :func:`register`)."""
 
 
@@ -59,7 +74,6 @@ def register(app: Flask, settings: dict[str, Any]) -> None:
         raise ValueError("LOCATOR_TRUSTED_PROXIES must be 0 or more.")
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
-    limits = str(settings["RATELIMIT_EXPENSIVE"])
     limiter = Limiter(
         client_address,
         app=app,
@@ -69,20 +83,43 @@ def register(app: Flask, settings: dict[str, Any]) -> None:
         in_memory_fallback_enabled=True,
         headers_enabled=False,
     )
-    spend = limiter.shared_limit(limits, scope=SCOPE)(_spend)
+    limits = {
+        "expensive": str(settings["RATELIMIT_EXPENSIVE"]),
+        "sign-in": str(settings["RATELIMIT_SIGN_IN"]),
+    }
+    counted = {"expensive": _expensive, "sign-in": _sign_in}
+    spend = {
+        scope: limiter.shared_limit(limits[scope], scope=scope)(function)
+        for scope, function in counted.items()
+    }
     app.extensions[EXTENSION] = Budget(limiter, spend, limits)
+
+
+def _charge(scope: str, message: str) -> None:
+    """Count one call against this client's ``scope`` budget; TooBusy (429) saying
+    ``message`` (with ``{limits}`` and ``{wait}`` filled in) when it is spent."""
+    budget: Budget = current_app.extensions[EXTENSION]
+    try:
+        budget.spend[scope]()
+    except RateLimitExceeded:
+        current = budget.limiter.current_limit
+        wait_s = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+        raise TooBusy(
+            message.format(limits=budget.limits[scope], wait=wait_s), retry_after_s=wait_s
+        ) from None
 
 
 def charge() -> None:
     """Count one expensive request against this client; TooBusy (429) when it is spent."""
-    budget: Budget = current_app.extensions[EXTENSION]
-    try:
-        budget.spend()
-    except RateLimitExceeded:
-        current = budget.limiter.current_limit
-        wait_s = math.ceil(current.reset_at - time.time()) if current is not None else 60
-        raise TooBusy(
-            f"this client has used its budget of expensive requests ({budget.limits}); "
-            f"try again in {max(1, wait_s)} s, or ask for maps and results already made.",
-            retry_after_s=wait_s,
-        ) from None
+    _charge(
+        "expensive",
+        "this client has used its budget of expensive requests ({limits}); try again in "
+        "{wait} s, or ask for maps and results already made.",
+    )
+
+
+def charge_sign_in() -> None:
+    """Count one sign-in attempt against this client; TooBusy (429) when it is spent."""
+    _charge(
+        "sign-in", "too many sign-in attempts from this address ({limits}); try again in {wait} s."
+    )

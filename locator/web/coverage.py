@@ -1,7 +1,9 @@
 """``GET /api/v1/coverage``: how much of the modelled demand existing stations cover.
 
 It answers at once: the region's default demand model is built on first use and kept
-for the life of the app (:class:`locator.planning.service.Planner`).
+for the life of the app (:class:`locator.planning.service.Planner`). A radius other than
+the kind's default costs more and is counted against the client's budget
+(:mod:`locator.web.budget`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from locator import coverage, params
 from locator.planning import export
 from locator.planning.plan import REGION_KIND
 from locator.planning.request import parse_radius, parse_region
+from locator.web.budget import charge
 from locator.web.state import state
+from locator.web.work import check_deadline
 
 bp = Blueprint("coverage", __name__, url_prefix="/api/v1")
 
@@ -120,8 +124,11 @@ def coverage_summary() -> Any:
     kind = params.parse_kind(args.get("kind")) or REGION_KIND[region]
     filters = params.Filters(kind=kind, amenities=params.parse_amenities(args.get("amenities")))
     radius_m = parse_radius(args.get("radius_m"), region, kind)
+    if radius_m != coverage.DEFAULT_RADIUS_M[kind]:
+        charge()
     demand = st.planner.demand.get(region)
     found = coverage.station_coverage(demand, st.index, filters, radius_m)
+    check_deadline("this coverage summary")
     return {
         "region": region,
         "kind": kind,

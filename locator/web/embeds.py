@@ -6,7 +6,9 @@ plan's proposed sites, ``plan=<id>``). Flags are parsed by :mod:`locator.maps.em
 one is an HTML page with status 400 (the page sits in somebody's iframe), while ``/oembed``
 answers in the API's JSON error shape. Embed pages may be framed by the origins of
 ``LOCATOR_EMBED_ORIGINS`` (``Content-Security-Policy: frame-ancestors``); every other page
-keeps ``X-Frame-Options: DENY`` (:mod:`locator.web.handlers`). Nothing here reads or
+keeps ``X-Frame-Options: DENY`` (:mod:`locator.web.headers`). Absolute URLs (the embed
+code, oEmbed's ``html``) come from :func:`locator.web.urls.external_url`, never from an
+untrusted Host header. Nothing here reads or
 writes the session, so embed responses set no cookie. Station data never goes into the HTML:
 the page's script fetches the compact points endpoint.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import force_locale, format_decimal, format_percent
@@ -34,6 +36,7 @@ from locator.web import i18n
 from locator.web.handlers import error_response
 from locator.web.locale import current_lang, finder_text, select_locale
 from locator.web.state import state
+from locator.web.urls import external_url, own_path
 
 bp = Blueprint("embeds", __name__)
 
@@ -56,7 +59,7 @@ def view_title(view: str) -> str:
 
 def snippet(src: str, title: str, width: int, height: int) -> str:
     """The HTML a host page pastes: the iframe and the script that resizes it."""
-    script = url_for("static", filename="js/embed-host.js", _external=True)
+    script = external_url("static", filename="js/embed-host.js")
     html = render_template(
         "embed_snippet.html", src=src, script=script, title=title, width=width, height=height
     )
@@ -68,7 +71,7 @@ def embed_code_context() -> dict[str, Any]:
     """``embed_code(view, **flags)`` for pages that offer their map as an embed."""
 
     def embed_code(view: str = "stations", **flags: str) -> str:
-        src = url_for("embeds.embed", view=view, lang=current_lang(), _external=True, **flags)
+        src = external_url("embeds.embed", view=view, **flags, lang=current_lang())
         return snippet(src, view_title(view), embed.WIDTH_PX, embed.HEIGHT_PX["full"])
 
     return {"embed_code": embed_code}
@@ -153,13 +156,17 @@ def _map_page(flags: Flags, parts: dict[str, Any], summary: list[str], legend: l
         "urls": {
             "station": url_for("api.station", station_id="__id__"),
             "page": url_for("pages.station", station_id="__id__", lang=lang),
-            "home": url_for("pages.finder", lang=lang, _external=True),
+            "home": external_url("pages.finder", lang=lang),
         },
         "kinds": i18n.kind_labels(lang),
         "text": embed_text(),
         **parts,
     }
-    return _page(flags, embed_config=config, summary=summary, legend=legend)
+    page_url = external_url("embeds.embed", view=flags.view)
+    if request.query_string:
+        page_url += "?" + request.query_string.decode("latin-1")
+    oembed = external_url("embeds.oembed", url=page_url)
+    return _page(flags, embed_config=config, summary=summary, legend=legend, oembed=oembed)
 
 
 @bp.get("/embed/<view>", endpoint="embed")
@@ -289,12 +296,13 @@ def embed_error(exc: LocatorError) -> Any:
 
 def _embed_target(url: str) -> tuple[str, dict[str, str]]:
     """The view and flags of one of our embed URLs; NotFound for any other URL."""
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.netloc == request.host:
+    found = own_path(url)
+    if found is not None:
+        path, query = found
         for view in embed.VIEWS:
-            if parts.path == url_for("embeds.embed", view=view):
-                return view, dict(parse_qsl(parts.query, keep_blank_values=True))
-    example = url_for("embeds.embed", view="stations", _external=True)
+            if path == url_for("embeds.embed", view=view):
+                return view, dict(parse_qsl(query, keep_blank_values=True))
+    example = external_url("embeds.embed", view="stations")
     raise NotFound(f"{url!r} is not an embed of this server; embed URLs look like {example}.")
 
 
@@ -359,7 +367,7 @@ def oembed() -> Any:
     width = params.parse_int("maxwidth", args.get("maxwidth"), embed.WIDTH_PX, 1, 10_000)
     height = params.parse_int("maxheight", args.get("maxheight"), 10_000, 1, 10_000)
     width, height = min(width, embed.WIDTH_PX), min(height, embed.height_px(flags))
-    src = url_for("embeds.embed", view=view, _external=True)
+    src = external_url("embeds.embed", view=view)
     if query:
         src += "?" + urlencode(query)
     with force_locale(flags.lang or select_locale()):
@@ -370,7 +378,7 @@ def oembed() -> Any:
         "version": "1.0",
         "title": title,
         "provider_name": "locator",
-        "provider_url": url_for("pages.finder", _external=True),
+        "provider_url": external_url("pages.finder"),
         "html": html,
         "width": width,
         "height": height,

@@ -6,7 +6,11 @@ own settings are drawn). Unknown parameters, and those the view does not use, ar
 refused. Drawing is :mod:`locator.render.sheet`'s; the region's demand model comes from the
 app's :class:`~locator.planning.service.Planner`, and the last images are kept
 (:class:`~locator.web.state.State`), so asking again for the same map costs nothing. A
-GET never starts a plan: ``new=`` draws a plan already run with those parameters.
+coverage map is drawn at its radius rounded to the planner's step (``RADIUS_STEP_M``), so
+nearby radii share one drawing. A map not in the cache is counted against the client's
+budget (:mod:`locator.web.budget`) and drawn in one of the worker's render slots within
+the request's deadline (:mod:`locator.web.work`). A GET never starts a plan: ``new=``
+draws a plan already run with those parameters.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from locator import params
 from locator.errors import BadQuery, NotFound
 from locator.maps.embed import MAX_EMBED_NEW
 from locator.planning.plan import REGION_KIND, PlanRequest
-from locator.planning.request import parse_radius, parse_region
+from locator.planning.request import parse_radius, parse_region, rounded_radius
 from locator.render import scene, sheet
 from locator.web import i18n
+from locator.web.budget import charge
 from locator.web.state import state
+from locator.web.work import render
 
 bp = Blueprint("map_images", __name__, url_prefix="/api/v1")
 
@@ -59,7 +65,7 @@ def _coverage(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rende
     region = parse_region(args.get("region"), state().regions)
     kind = params.parse_kind(args.get("kind")) or REGION_KIND[region]
     keys = tuple(sorted(set(params.parse_amenities(args.get("amenities")))))
-    radius_m = parse_radius(args.get("radius_m"), region, kind)
+    radius_m = rounded_radius(parse_radius(args.get("radius_m"), region, kind))
     st = state()
     demand = st.planner.demand
 
@@ -181,8 +187,14 @@ def map_image(view: str, fmt: str) -> Any:
     cache = state().images
     image = cache.get(key)
     if image is None:
-        image = draw()
-        cache.put(key, image)
+        charge()
+
+        def draw_and_keep() -> scene.Rendered:  # kept even if the request gives up waiting
+            drawn = draw()
+            cache.put(key, drawn)
+            return drawn
+
+        image = render(draw_and_keep, f"drawing the {view} map")
     return Response(
         image.body,
         mimetype=image.media_type,

@@ -100,19 +100,25 @@ responses:
       Allow: {required: true, schema: {type: string}, example: POST}
     content: {application/json: {schema: Error}}
   PayloadTooLarge:
-    description: 'the body or an uploaded file is over a limit (32 MiB for a body); the
-      message names the limit'
+    description: 'the body or an uploaded file is over a limit, which the message names:
+      32 MiB for a request (8 MiB for a batch, 2 MiB for a route); per file
+      LOCATOR_UPLOAD_MAX_BYTES, LOCATOR_UPLOAD_MAX_ROWS, LOCATOR_UPLOAD_MAX_COLUMNS,
+      LOCATOR_UPLOAD_MAX_CELLS, LOCATOR_UPLOAD_MAX_UNZIPPED_BYTES,
+      LOCATOR_UPLOAD_MAX_ZIP_ENTRIES, LOCATOR_UPLOAD_MAX_DEPTH, LOCATOR_UPLOAD_MAX_SECONDS;
+      candidate sites of a plan LOCATOR_PLAN_MAX_CANDIDATES'
     content: {application/json: {schema: Error}}
   TooManyRequests:
-    description: 'this client has used its budget for expensive requests, or the server
-      is drawing or planning as much as it may at once; try again after Retry-After'
+    description: 'this client has used its budget for expensive requests
+      (LOCATOR_RATELIMIT_EXPENSIVE per address, default 30 per minute and 300 per hour), or
+      the server is drawing or planning as much as it may at once
+      (LOCATOR_RENDER_CONCURRENCY, LOCATOR_PLAN_QUEUE); try again after Retry-After'
     headers:
       Retry-After: {required: true, schema: {type: integer, minimum: 0},
                     description: 'seconds to wait'}
     content: {application/json: {schema: Error}}
   ServiceUnavailable:
-    description: 'the request ran out of its time budget (or the server is shutting
-      down); try again later, or ask for less'
+    description: 'the request ran out of its time budget (LOCATOR_REQUEST_DEADLINE_S,
+      default 30 s), or the server is shutting down; try again later, or ask for less'
     headers:
       Retry-After: {schema: {type: integer, minimum: 0}, description: 'seconds to wait'}
     content: {application/json: {schema: Error}}

@@ -18,6 +18,7 @@ from locator import hours, navigation
 from locator.errors import NotFound
 from locator.regions import Regions
 from locator.web import i18n
+from locator.web.headers import allow_tiles
 from locator.web.locale import current_lang, finder_text
 from locator.web.state import state
 
@@ -62,8 +63,11 @@ def finder() -> Any:
     lang = current_lang()
     cities = district_choices(st.regions)
     labels = i18n.amenity_labels(lang)
+    tiles = request.args.get("tiles", "osm") != "none"
+    if tiles:
+        allow_tiles("osm")  # static/js/finder-map.js draws OpenStreetMap tiles
     config = {
-        "tiles": request.args.get("tiles", "osm") != "none",
+        "tiles": tiles,
         "urls": {
             "nearest": url_for("search.nearest"),
             "stations": url_for("api.stations", limit=10000, fields="id,name,kind"),
@@ -100,6 +104,9 @@ def station(station_id: str) -> Any:
     lang = current_lang()
     open_code = int(st.index.hours.states_at(None, np.array([row]))[0])
     links = navigation.links(rec["lon"], rec["lat"], rec["name"], rec["kind"])
+    tiles = request.args.get("tiles", "osm") != "none"
+    if tiles:
+        allow_tiles("osm")
     return render_template(
         "station.html",
         dataset=st.table.info,
@@ -108,7 +115,7 @@ def station(station_id: str) -> Any:
         amenities=[(k, label, rec[k]) for k, label in i18n.amenity_labels(lang).items()],
         open_now=hours.STATE_NAMES[open_code],
         nav=[(app, label, links[app]) for app, label in nav_labels().items()],
-        tiles=request.args.get("tiles", "osm") != "none",
+        tiles=tiles,
     )
 
 

@@ -8,11 +8,17 @@ table and, once a plan is done, its coverage curve, downloads and an embed code.
 progress until it is done. planner.js starts plans and polls them.
 
 Maps are cached per app (the station table never changes while the app runs): the key is
-everything that changes the map, including the language of its labels.
+everything that changes the map, including the language of its labels; the radius is
+rounded to the form's step (``RADIUS_STEP_M``). A map not in the cache is counted against
+the client's budget (:mod:`locator.web.budget`) and built in one of the worker's render
+slots within the request's deadline (:mod:`locator.web.work`). folium's inline script and
+style sheet carry the request's CSP nonce (:mod:`locator.web.headers`); the page's policy
+allows images from the chosen base map's tile host only.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,17 +34,19 @@ from locator.maps.style import TILES, MapText
 from locator.planning import export
 from locator.planning.jobs import JobStatus
 from locator.planning.plan import REGION_KIND, Plan
-from locator.planning.request import MAX_COVER_RADIUS_M
+from locator.planning.request import MAX_COVER_RADIUS_M, RADIUS_STEP_M, rounded_radius
 from locator.regions import PROVINCES
 from locator.web import i18n
+from locator.web.budget import charge
+from locator.web.headers import allow_tiles, csp_nonce
 from locator.web.locale import current_lang
 from locator.web.state import state
+from locator.web.work import render
 
 bp = Blueprint("planner", __name__)
 
 PNG_URL = "/api/v1/maps/plan.png"  # served by the map-export blueprint
-EMBED_URL = "/embed/plan"
-EMBED_SCRIPT = "/static/js/embed-host.js"
+INLINE_TAG = re.compile(r"<(script|style)(?=[\s>])(?![^>]*\bsrc=)")  # folium's inline code
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,8 @@ def parse_query(args: Any, tianditu_key: str) -> Query:
     tiles = args.get("tiles") or "osm"
     if tiles not in folium_map.tile_choices(tianditu_key):
         raise BadQuery(f"unknown base map {tiles!r}; use {', '.join(tile_labels(tianditu_key))}.")
-    return Query(region, kind, amenity_keys, radius or coverage.DEFAULT_RADIUS_M[kind], tiles)
+    radius_m = rounded_radius(radius) if radius else coverage.DEFAULT_RADIUS_M[kind]
+    return Query(region, kind, amenity_keys, radius_m, tiles)
 
 
 def map_text() -> MapText:
@@ -121,7 +130,6 @@ def planner_text() -> dict[str, str]:
         "chart_x": _("New stations"),
         "chart_y": _("Covered share of demand"),
         "chart_title": _("Coverage curve: covered share after each new station"),
-        "embed_title": _("Planned rest stations"),
     }
 
 
@@ -201,8 +209,6 @@ def _config(query: Query, job: JobStatus | None) -> dict[str, Any]:
         "urls": {
             "plans": url_for("plans.submit_plan"),
             "status": url_for("plans.plan_status", plan_id="__id__"),
-            "embed": EMBED_URL,
-            "embed_script": EMBED_SCRIPT,
         },
         "query": {"region": query.region, "tiles": query.tiles},
         "plan": None if job is None else _plan_json(job),
@@ -239,9 +245,16 @@ def planner() -> Any:
     cache_key = (query, None if plan is None or job is None else job.id, current_lang())
     found = st.planner_maps.get(cache_key)
     if found is None:
-        found = _build(query, plan)
-        st.planner_maps.put(cache_key, found)
+        charge()
+
+        def build_and_keep() -> tuple[folium_map.MapParts, dict[str, Any]]:
+            built = _build(query, plan)
+            st.planner_maps.put(cache_key, built)  # kept even if the request gives up waiting
+            return built
+
+        found = render(build_and_keep, "drawing the planner's map")
     parts, table = found
+    allow_tiles(query.tiles)
     lang = current_lang()
     return render_template(
         "planner.html",
@@ -252,6 +265,7 @@ def planner() -> Any:
         amenities=i18n.amenity_labels(lang),
         tiles=tile_labels(key),
         max_radius_m=MAX_COVER_RADIUS_M[query.region],
+        radius_step_m=RADIUS_STEP_M,
         form=_form_values(job),
         map=_markup(parts),
         table=table,
@@ -277,8 +291,10 @@ def _form_values(job: JobStatus | None) -> dict[str, str]:
 
 def _markup(parts: folium_map.MapParts) -> dict[str, Markup]:
     """folium's own markup, trusted as HTML: it escapes data with ``tojson`` and folium_map.py
-    escapes the texts it puts into tooltips and popups."""
-    return {name: Markup(getattr(parts, name)) for name in ("links", "html", "script")}
+    escapes the texts it puts into tooltips and popups. Its inline ``<style>`` and
+    ``<script>`` elements get this request's CSP nonce (the page puts ``script`` in one)."""
+    links = INLINE_TAG.sub(lambda m: f'<{m.group(1)} nonce="{csp_nonce()}"', parts.links)
+    return {"links": Markup(links), "html": Markup(parts.html), "script": Markup(parts.script)}
 
 
 def _default_query() -> Query:

@@ -4,7 +4,9 @@
 :mod:`locator.planning.request`; a bad uploaded demand, candidate or exclusion file a
 422, all before anything is queued), then queues the plan with the app's
 :class:`~locator.planning.service.Planner` and answers 202 with the plan's URL.
-Clients poll ``GET /plans/<id>`` and then download the sites.
+Clients poll ``GET /plans/<id>`` and then download the sites. Each POST is counted
+against the client's budget (:mod:`locator.web.budget`); one that takes longer than the
+request deadline to read and check (:mod:`locator.web.work`) is not queued (503).
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ from locator.planning.jobs import JobStatus
 from locator.planning.plan import PlanRequest
 from locator.planning.request import UPLOADS, read_plan_request, region_districts
 from locator.stations import readers
+from locator.web.bodies import json_body, loads
+from locator.web.budget import charge
 from locator.web.state import state
+from locator.web.work import check_deadline
 
 bp = Blueprint("plans", __name__, url_prefix="/api/v1")
 
@@ -34,12 +39,9 @@ def _options() -> dict[str, Any]:
     if request.mimetype == "multipart/form-data":
         options: dict[str, Any] = dict(request.form)
         if "quotas" in options:
-            try:
-                options["quotas"] = json.loads(options["quotas"])
-            except ValueError:
-                raise BadQuery('quotas must be JSON like {"110105": [2, 10]}.') from None
+            options["quotas"] = loads(options["quotas"], "quotas", '{"110105": [2, 10]}')
         return options
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict):
         raise BadQuery('send a JSON object like {"region": "beijing", "new": 10}.')
     return body
@@ -162,13 +164,14 @@ def submit_plan() -> Any:
         400: {description: 'bad parameter: unknown region, kind, amenity or parameter,
               radius_m <= 0 or too large, new larger than the candidate sites (the uploaded
               candidates outside the exclusion zones, else the populated demand cells),
-              time_limit_s over 300, malformed quotas',
-              content: {application/json: {schema: Error}}}
-        422: {description: 'an uploaded file is unreadable or has bad rows or features
-              (named by number)',
+              time_limit_s over 300, malformed quotas, or more demand-cell and candidate
+              pairs within radius_m than LOCATOR_PLAN_MAX_PAIRS',
               content: {application/json: {schema: Error}}}
         405: MethodNotAllowed
         413: PayloadTooLarge
+        422: {description: 'an uploaded file is unreadable or has bad rows or features
+              (named by number)',
+              content: {application/json: {schema: Error}}}
         429:
           description: 'the plan queue is full (LOCATOR_PLAN_QUEUE), or this client has
             used its budget for expensive requests; try again after Retry-After'
@@ -178,12 +181,15 @@ def submit_plan() -> Any:
           content: {application/json: {schema: Error}}
         503: ServiceUnavailable
     """
+    charge()
     st = state()
     folder = Path(tempfile.mkdtemp(prefix="locator-upload-"))
     try:
         plan_request = read_plan_request(_options(), _saved_uploads(folder), st.regions)
         job_id = st.planner.queue(
-            plan_request, cleanup=lambda: shutil.rmtree(folder, ignore_errors=True)
+            plan_request,
+            cleanup=lambda: shutil.rmtree(folder, ignore_errors=True),
+            ready=lambda: check_deadline("reading and checking this plan"),
         )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from flask import Blueprint, Response, request
 
-from locator import coords, params, schema
+from locator import coords, params
 from locator.errors import BadQuery
 from locator.index import along_route
 from locator.route import parse_route
-from locator.spreadsheet import safe_cell
-from locator.web import serialise
+from locator.web import batch, serialise
+from locator.web.bodies import json_body, limit_body
+from locator.web.budget import charge
 from locator.web.state import state
+from locator.web.work import check_deadline
 
 bp = Blueprint("search", __name__, url_prefix="/api/v1")
 
@@ -26,6 +24,7 @@ MAX_BATCH_K = 10
 MAX_BATCH_POINTS = 100_000
 MAX_SEARCH_RADIUS_M = 500_000
 MAX_CORRIDOR_M = 50_000
+MAX_ROUTE_BODY_BYTES = 2 * 2**20  # 20,000 [lon, lat] pairs are about 0.8 MB
 
 
 @bp.get("/nearest")
@@ -85,66 +84,6 @@ def nearest() -> Any:
     return Response(serialise.nearest_json(st.writer, found, query), mimetype="application/json")
 
 
-def _points_from_request() -> tuple[np.ndarray, np.ndarray, list[str] | None, dict[str, Any]]:
-    """(lon, lat, ids, options) from a JSON body or a CSV upload; options hold the filters."""
-    upload = request.files.get("file")
-    if upload is not None or request.mimetype in ("text/csv", "text/plain"):
-        raw = upload.read() if upload is not None else request.get_data()
-        return (*_points_from_csv(raw), dict(request.args))
-    body = request.get_json(silent=True)
-    options: dict[str, Any] = dict(request.args)
-    if isinstance(body, dict):
-        options.update({k: v for k, v in body.items() if k != "points"})
-        body = body.get("points")
-    if not isinstance(body, list):
-        raise BadQuery(
-            "send a JSON array of points ([lon, lat] or {lon, lat, id}), "
-            "an object with 'points', or a CSV file with lon and lat columns."
-        )
-    if body and isinstance(body[0], dict):
-        frame = pd.DataFrame(body)
-        if not {"lon", "lat"} <= set(frame.columns):
-            raise BadQuery("each point object needs lon and lat.")
-        ids = frame["id"].astype(str).tolist() if "id" in frame else None
-        return (*_numbers(frame["lon"], frame["lat"], first_row=0), ids, options)
-    try:
-        pairs = np.asarray(body, dtype=float).reshape(-1, 2)
-    except (TypeError, ValueError):
-        raise BadQuery("points must be [lon, lat] number pairs.") from None
-    return (*_numbers(pd.Series(pairs[:, 0]), pd.Series(pairs[:, 1]), first_row=0), None, options)
-
-
-def _points_from_csv(raw: bytes) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
-    from locator.stations.readers import decode_text
-
-    try:
-        frame = pd.read_csv(
-            io.StringIO(decode_text(raw, "upload")), dtype=str, keep_default_na=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        raise BadQuery("the uploaded file is not a readable CSV.") from None
-    names = {schema.header_field(c): c for c in frame.columns}
-    if "lon" not in names or "lat" not in names:
-        raise BadQuery("the CSV needs lon and lat columns (or 经度 and 纬度).")
-    ids = frame[names["id"]].tolist() if "id" in names else None
-    return (*_numbers(frame[names["lon"]], frame[names["lat"]], first_row=2), ids)
-
-
-def _numbers(lon: pd.Series, lat: pd.Series, first_row: int) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric lon/lat; the first bad one is reported by its row (CSV) or index (JSON)."""
-    x = pd.to_numeric(lon, errors="coerce").to_numpy(dtype=float)
-    y = pd.to_numeric(lat, errors="coerce").to_numpy(dtype=float)
-    bad = ~(np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        where = f"row {i + first_row}" if first_row else f"point {i}"
-        raise BadQuery(
-            f"{where}: lon {lon.iloc[i]!r}, lat {lat.iloc[i]!r} is not a valid "
-            f"coordinate ({int(bad.sum())} bad point(s) in all)."
-        )
-    return x, y
-
-
 @bp.post("/nearest/batch")
 def nearest_batch() -> Any:
     """Nearest station for up to 100,000 points, as JSON or streamed CSV.
@@ -166,7 +105,9 @@ def nearest_batch() -> Any:
         - {name: include_unknown, in: query, schema: {type: boolean, default: false}}
       requestBody:
         required: true
-        description: 'from 1 to 100,000 points; options in the body override the query'
+        description: 'from 1 to 100,000 points, and points times k at most
+          LOCATOR_BATCH_MAX_RESULTS (default 200,000), in at most 8 MiB; options in the body
+          override the query'
         content:
           application/json:
             schema:
@@ -251,67 +192,44 @@ def nearest_batch() -> Any:
               example: |
                 point,rank,station_id,distance_m
                 home,1,t1,2071.3
-        400: {description: 'bad body, a bad point (named by row), or too many points',
+        400: {description: 'bad body, a bad point (named by row), too many points, or more
+              rows (points times k) than LOCATOR_BATCH_MAX_RESULTS',
               content: {application/json: {schema: Error}}}
         405: MethodNotAllowed
+        413: PayloadTooLarge
         422: {description: 'the CSV is not text (UTF-8 or GBK/GB18030)',
               content: {application/json: {schema: Error}}}
-        413: PayloadTooLarge
         429: TooManyRequests
         503: ServiceUnavailable
     """
-    lon, lat, ids, options = _points_from_request()
-    if len(lon) == 0 or len(lon) > MAX_BATCH_POINTS:
-        raise BadQuery(f"send between 1 and {MAX_BATCH_POINTS:,} points, got {len(lon):,}.")
-    k = params.parse_int("k", params.text(options.get("k")), 1, 1, MAX_BATCH_K)
-    datum = str(options.get("crs") or "wgs84").lower()
-    if datum not in params.POINT_DATUMS:
-        raise BadQuery(f"crs must be one of {', '.join(params.POINT_DATUMS)}, got {datum!r}.")
-    filters = params.parse_filters({**options, "open_at": None})
-    lon, lat = coords.to_wgs84(lon, lat, datum)
+    charge()
+    points = batch.read_points()
+    options = points.options
+    n = len(points.lon)
+    if n == 0 or n > MAX_BATCH_POINTS:
+        raise BadQuery(f"send between 1 and {MAX_BATCH_POINTS:,} points, got {n:,}.")
+    k = params.parse_int("k", params.text(options.get("k"), "k"), 1, 1, MAX_BATCH_K)
     st = state()
+    max_rows = int(st.settings["BATCH_MAX_RESULTS"])
+    if n * k > max_rows:
+        raise BadQuery(
+            f"{n:,} points with k={k} would be {n * k:,} rows, more than the {max_rows:,} one "
+            "batch may answer (LOCATOR_BATCH_MAX_RESULTS); send fewer points or a smaller k."
+        )
+    fmt = params.text(options.get("format"), "format")
+    if fmt not in (None, "json", "csv"):
+        raise BadQuery(f"format must be json or csv, got {fmt!r}.")
+    datum = params.parse_datum(options.get("crs"))
+    filters = params.parse_filters({**options, "open_at": None})
+    lon, lat = coords.to_wgs84(points.lon, points.lat, datum)
+    check_deadline("reading the points")
     rows, dist = st.index.nearest_many(lon, lat, k, filters)
-    station_ids = st.table.frame["id"].to_numpy()
-    labels = ids or [str(i) for i in range(len(lon))]
-    if options.get("format") == "csv" or request.accept_mimetypes.best == "text/csv":
-        return Response(_csv_rows(labels, rows, dist, station_ids), mimetype="text/csv")
-    return {
-        "numberReturned": len(lon),
-        "dataset": st.dataset,
-        "results": [
-            {
-                "point": labels[i],
-                "rank": r + 1,
-                "station_id": None if rows[i, r] < 0 else str(station_ids[rows[i, r]]),
-                "distance_m": None if rows[i, r] < 0 else round(float(dist[i, r]), 1),
-            }
-            for i in range(len(lon))
-            for r in range(k)
-        ],
-    }
-
-
-def _csv_rows(
-    labels: list[str], rows: np.ndarray, dist: np.ndarray, station_ids: np.ndarray
-) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["point", "rank", "station_id", "distance_m"])
-    for start in range(0, len(labels), 5000):
-        for i in range(start, min(start + 5000, len(labels))):
-            for r in range(rows.shape[1]):
-                found = rows[i, r] >= 0
-                writer.writerow(
-                    [
-                        safe_cell(labels[i]),
-                        r + 1,
-                        safe_cell(station_ids[rows[i, r]]) if found else "",
-                        f"{dist[i, r]:.1f}" if found else "",
-                    ]
-                )
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+    check_deadline("this batch")
+    result = batch.BatchResult(points.ids, rows, dist, st.table.frame["id"].to_numpy())
+    if fmt == "csv" or (fmt is None and request.accept_mimetypes.best == "text/csv"):
+        return Response(batch.csv_chunks(result), mimetype="text/csv")
+    head = {"numberReturned": n, "dataset": st.dataset}
+    return Response(batch.json_chunks(result, head), mimetype="application/json")
 
 
 @bp.post("/along-route")
@@ -359,8 +277,8 @@ def along() -> Any:
                 value: {route: {type: LineString, coordinates: [[116.30, 39.91], [116.50, 39.91]]},
                         corridor_m: 2000, kind: warm_heart}
               polyline:
-                summary: 'an encoded polyline'
-                value: {route: '_p~iF~ps|U_ulLnnqC_mqNvxq`@', corridor_m: 5000}
+                summary: 'an encoded polyline: 天安门 to 国贸 to 通州'
+                value: {route: 'ktqrFk{leUkf@seKvj@otL', corridor_m: 5000}
       responses:
         200:
           description: 'FeatureCollection ordered by along_m, with route_length_m; each
@@ -386,20 +304,24 @@ def along() -> Any:
         429: TooManyRequests
         503: ServiceUnavailable
     """
-    body = request.get_json(silent=True)
+    charge()
+    limit_body(MAX_ROUTE_BODY_BYTES)
+    body = json_body()
     if not isinstance(body, dict):
         raise BadQuery(
             'send a JSON object like {"route": {"type": "LineString", ...}, "corridor_m": 2000}.'
         )
-    points = parse_route(body.get("route"))
-    datum = str(body.get("crs") or "wgs84").lower()
-    if datum not in params.POINT_DATUMS:
-        raise BadQuery(f"crs must be one of {', '.join(params.POINT_DATUMS)}, got {datum!r}.")
+    route = body.get("route")
+    if isinstance(route, dict) and isinstance(route.get("coordinates"), list):
+        params.check_positions(route["coordinates"], "route coordinates")
+    points = parse_route(route)
+    datum = params.parse_datum(body.get("crs"))
     points = np.column_stack(coords.to_wgs84(points[:, 0], points[:, 1], datum))
     corridor_m = params.parse_positive(
-        "corridor_m", params.text(body.get("corridor_m", 2000)), MAX_CORRIDOR_M
+        "corridor_m", params.text(body.get("corridor_m", 2000), "corridor_m"), MAX_CORRIDOR_M
     )
-    limit = params.parse_int("limit", params.text(body.get("limit")), 100, 1, 1000)
+    limit = params.parse_int("limit", params.text(body.get("limit"), "limit"), 100, 1, 1000)
     st = state()
     found = along_route(st.index, points, float(corridor_m or 0), limit, params.parse_filters(body))
+    check_deadline("this route")
     return Response(serialise.along_route_json(st.writer, found), mimetype="application/json")

@@ -53,8 +53,8 @@ def check_deadline(what: str = "this request") -> None:
 def _exceeded(what: str) -> LocatorError:
     limit_s = float(state().settings["REQUEST_DEADLINE_S"])
     return LocatorError(
-        f"{what} needed more than the {limit_s:g} s this server gives one request "
-        "(LOCATOR_REQUEST_DEADLINE_S) and was stopped; ask for less, or try again later.",
+        f"{what} took longer than the {limit_s:g} s this server gives one request "
+        "(LOCATOR_REQUEST_DEADLINE_S); ask for less, or try again later.",
         status=503,
     )
 
@@ -66,6 +66,7 @@ def render(draw: Callable[[], T], what: str = "drawing this map") -> T:
     deadline passes first. ``draw`` runs with a copy of the request context, so it may
     use ``url_for``, translations and the app's state.
     """
+    check_deadline(what)
     pool: RenderSlots = state().renders
     if not pool.slots.acquire(blocking=False):
         raise TooBusy(

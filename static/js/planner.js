@@ -1,6 +1,7 @@
 // The planner page (/planner): start a plan through the plans API and follow its progress,
-// then draw its coverage curve (inline SVG) and write the embed code. The map itself is
-// folium's (locator/maps.py, with planner-map.js). Text reaches the page via textContent.
+// then draw its coverage curve (inline SVG). The embed code is written by the server (from
+// LOCATOR_PUBLIC_URL). The map itself is folium's (locator/maps/folium_map.py, with
+// planner-map.js). Text reaches the page via textContent.
 (function (locator) {
   "use strict";
   var fill = locator.fill, getJson = locator.getJson;
@@ -187,20 +188,6 @@
     }
   }
 
-  // --- the embed code --------------------------------------------------------------------
-  function embedCode(id) {
-    var origin = window.location.origin;
-    var frame = document.createElement("iframe");  // serialised by the DOM: attributes escaped
-    frame.setAttribute("src", origin + cfg.urls.embed + "?plan=" + encodeURIComponent(id));
-    frame.setAttribute("title", T.embed_title);
-    frame.setAttribute("width", "100%");
-    frame.setAttribute("height", "480");
-    frame.setAttribute("style", "border:0");
-    frame.setAttribute("loading", "lazy");
-    frame.setAttribute("data-locator-embed", "");
-    return frame.outerHTML + "\n<script src=\"" + origin + cfg.urls.embed_script + "\" async></script>";
-  }
-
   startButton.addEventListener("click", start);
   var plan = cfg.plan;
   if (plan && (plan.status === "queued" || plan.status === "running")) {
@@ -210,7 +197,5 @@
   } else if (plan && plan.status === "done") {
     var box = document.getElementById("curve");
     if (box && plan.curve && plan.curve.length) { drawCurve(box, plan.curve); }
-    var code = document.getElementById("embed-code");
-    if (code) { code.value = embedCode(plan.id); }
   }
 })(window.locator);

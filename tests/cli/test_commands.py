@@ -35,9 +35,10 @@ def test_validate_errors_exit_nonzero_with_row_and_column(runner, tmp_path):
     path.write_text(BAD, encoding="utf-8")
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 1
-    assert f"{path}:3 [lon='39.913,116.418'] error: longitude and latitude look swapped" in (
+    assert "bad.csv:3 [lon='39.913,116.418'] error: longitude and latitude look swapped" in (
         result.output
     )
+    assert str(tmp_path) not in result.output  # messages name the file, not its folder
 
 
 def test_validate_json(runner, tmp_path):
@@ -84,3 +85,28 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     for setting in SETTINGS:
         assert f"`LOCATOR_{setting.name}`" in readme
+
+
+def test_a_second_import_waits_then_refuses_with_a_clear_message(runner, tmp_path, monkeypatch):
+    from locator.stations.store import import_lock
+
+    path = tmp_path / "ok.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    monkeypatch.setenv("LOCATOR_IMPORT_WAIT_SECONDS", "0.2")
+    with import_lock(tmp_path / "store.gpkg"):
+        result = runner.invoke(main, ["import", str(path)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: another import into store.gpkg is running; waited 0.2 s "
+        "(IMPORT_WAIT_SECONDS). Try again when it has finished."
+    )
+    assert runner.invoke(main, ["import", str(path)]).exit_code == 0  # once it has finished
+
+
+def test_limits_come_from_the_settings(runner, tmp_path, monkeypatch):
+    path = tmp_path / "ok.csv"
+    path.write_text(GOOD + GOOD.splitlines()[1].replace("a1", "a2") + "\n", encoding="utf-8")
+    monkeypatch.setenv("LOCATOR_UPLOAD_MAX_ROWS", "1")
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "ok.csv: the file has 2 rows; the limit is 1 rows (UPLOAD_MAX_ROWS" in result.output

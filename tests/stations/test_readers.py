@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 from shapely.geometry import Point
 
-from locator.errors import DataError
+from locator.errors import DataError, TooLarge
 from locator.stations.readers import read_raw
 from locator.stations.validation import parse_stations
 
@@ -101,3 +101,54 @@ def test_unsupported_suffix_and_missing_file(tmp_path: Path) -> None:
         read_raw(tmp_path / "stations.pdf")
     with pytest.raises(DataError, match="no such file"):
         read_raw(tmp_path / "missing.csv")
+
+
+def test_a_geopackage_is_read_whatever_its_name(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame(
+        {"name": ["东单驿站"]}, geometry=[Point(116.418, 39.913)], crs="EPSG:4326"
+    )
+    frame.to_file(tmp_path / "plain.gpkg")
+    for name in ("a:b.gpkg", "a!b.gpkg", "http:x.gpkg"):  # GDAL and pyogrio parse such names
+        (tmp_path / name).write_bytes((tmp_path / "plain.gpkg").read_bytes())
+        raw = read_raw(tmp_path / name)
+        assert (raw.name, raw.cells["lon"].tolist()) == (name, ["116.418"])
+
+
+def test_an_attribute_table_with_lon_lat_columns_is_a_station_table(tmp_path: Path) -> None:
+    import pandas as pd
+    import pyogrio
+
+    table = pd.DataFrame({"name": ["东单驿站"], "lon": [116.418], "lat": [39.913]})
+    pyogrio.write_dataframe(table, tmp_path / "t.gpkg", driver="GPKG")
+    assert read_raw(tmp_path / "t.gpkg").cells.values.tolist() == [
+        ["东单驿站", "116.418", "39.913"]
+    ]
+
+
+def test_a_geopackage_layer_that_is_a_view_is_not_read(tmp_path: Path) -> None:
+    import sqlite3
+
+    frame = gpd.GeoDataFrame({"name": ["x"]}, geometry=[Point(116.4, 39.9)], crs="EPSG:4326")
+    path = tmp_path / "v.gpkg"
+    frame.to_file(path, layer="t")
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE VIEW slow AS SELECT * FROM t AS a, t AS b, t AS c")
+        db.execute("UPDATE gpkg_contents SET table_name = 'slow' WHERE table_name = 't'")
+    with pytest.raises(
+        DataError, match=r"v\.gpkg: the GeoPackage has no feature or attribute table"
+    ):
+        read_raw(path)
+
+
+def test_csv_bytes_are_checked_like_a_file() -> None:
+    from locator.stations.limits import ReadLimits
+    from locator.stations.readers import read_csv_bytes
+
+    cells = read_csv_bytes("lon,lat\n116.4,39.9\n".encode("gbk"), "upload.csv")
+    assert cells.values.tolist() == [["116.4", "39.9"]]
+    with pytest.raises(DataError, match=r"upload\.csv: this is a GDAL VRT document"):
+        read_csv_bytes(b"<OGRVRTDataSource/>", "upload.csv")
+    with pytest.raises(DataError, match=r"upload\.csv: the content is binary data, not CSV"):
+        read_csv_bytes(b"\x00\x01", "upload.csv")
+    with pytest.raises(TooLarge, match="UPLOAD_MAX_ROWS"):
+        read_csv_bytes(b"lon,lat\n1,2\n3,4\n", "upload.csv", ReadLimits(max_rows=1))

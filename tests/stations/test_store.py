@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pyogrio
 import pytest
 
-from locator.errors import DataError
+from locator.errors import Conflict, DataError
 from locator.stations import store as store_module
 from locator.stations.store import import_file, load_table
 
@@ -64,7 +69,12 @@ def test_a_file_with_one_bad_row_imports_nothing(tmp_path, regions):
         import_file(write(tmp_path, "bad.csv", BAD), store, regions)
     assert [(p.row, p.code) for p in caught.value.problems] == [(4, "bad_coordinate")]
     assert store.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "bad.csv", "stations.gpkg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "a.csv",
+        "bad.csv",
+        "stations.gpkg",
+        "stations.gpkg.lock",  # the import lock's file stays; it holds no data
+    ]
 
 
 def test_an_interrupted_write_leaves_the_previous_store(tmp_path, regions, monkeypatch):
@@ -100,3 +110,99 @@ def test_a_failed_rename_leaves_the_previous_store(tmp_path, regions, monkeypatc
     with pytest.raises(OSError, match="disk full"):
         import_file(write(tmp_path, "b.csv", SECOND), store, regions)
     assert store.read_bytes() == before
+
+
+def test_the_description_survives_the_round_trip(tmp_path, regions):
+    store = tmp_path / "stations.gpkg"
+    import_file(write(tmp_path, "union.csv", GOOD), store, regions)
+    info = load_table(Path(), store, regions).info
+    assert (info.name, info.description) == ("union.csv", "Imported from union.csv")
+
+
+def rows_file(tmp_path: Path, name: str, prefix: str, count: int) -> Path:
+    lines = [
+        f"{prefix}{i},站{prefix}{i},warm_heart,{116.3 + i / 1000:.4f},39.9" for i in range(count)
+    ]
+    return write(tmp_path, name, "id,name,kind,lon,lat\n" + "\n".join(lines) + "\n")
+
+
+def test_two_merges_at_once_keep_every_row(tmp_path, regions):
+    store = tmp_path / "stations.gpkg"
+    import_file(rows_file(tmp_path, "base.csv", "b", 3), store, regions)
+    files = [rows_file(tmp_path, f"{p}.csv", p, 20) for p in ("x", "y")]
+    errors: list[BaseException] = []
+
+    def merge(path: Path) -> None:
+        try:
+            import_file(path, store, regions, merge=True, wait_s=30)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    with store_module.import_lock(store):  # both validate, then queue on the lock
+        threads = [threading.Thread(target=merge, args=(f,)) for f in files]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.3)
+        assert ids(store, regions) == ["b0", "b1", "b2"]  # nothing written yet
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert sorted(ids(store, regions)) == sorted(
+        [f"b{i}" for i in range(3)] + [f"{p}{i}" for p in ("x", "y") for i in range(20)]
+    )
+
+
+def test_an_import_refuses_after_waiting_for_another_process(tmp_path, regions):
+    store = tmp_path / "stations.gpkg"
+    import_file(write(tmp_path, "a.csv", GOOD), store, regions)
+    before = store.read_bytes()
+    command = [sys.executable, "-c", HOLD_LOCK, str(store) + ".lock"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+            started = time.monotonic()
+            with pytest.raises(Conflict, match=r"another import into stations\.gpkg is running"):
+                import_file(write(tmp_path, "b.csv", SECOND), store, regions, wait_s=0.5)
+            assert 0.5 <= time.monotonic() - started < 5
+        finally:
+            holder.kill()
+    assert store.read_bytes() == before
+    assert import_file(write(tmp_path, "b.csv", SECOND), store, regions, wait_s=5).count == 2
+
+
+HOLD_LOCK = """
+import sys, time, filelock
+with filelock.FileLock(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_leftovers_of_a_killed_import_are_removed_once_their_process_is_gone(tmp_path, regions):
+    store = tmp_path / "stations.gpkg"
+    import_file(write(tmp_path, "a.csv", GOOD), store, regions)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = int(gone.stdout)
+    alive = os.getppid()
+    leftovers = [
+        tmp_path / f".stations.{dead}.tmp.gpkg",
+        tmp_path / f".stations.{dead}.tmp.gpkg-journal",
+        tmp_path / f".stations.{dead}.tmp.bak",
+    ]
+    running = tmp_path / f".stations.{alive}.tmp.gpkg"
+    for path in [*leftovers, running]:
+        path.write_bytes(b"partial")
+    with store_module.import_lock(store):  # an import (maybe in another container) runs
+        load_table(Path(), store, regions)
+    assert [p.exists() for p in leftovers] == [True, True, True]
+    load_table(Path(), store, regions)  # what the app does at start-up
+    assert [p.exists() for p in leftovers] == [False, False, False]
+    assert running.exists()  # that import may still be running
+    (tmp_path / f".stations.{dead}.tmp.gpkg").write_bytes(b"partial")
+    import_file(write(tmp_path, "b.csv", SECOND), store, regions)
+    assert not (tmp_path / f".stations.{dead}.tmp.gpkg").exists()

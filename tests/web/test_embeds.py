@@ -63,7 +63,8 @@ def assert_embed_headers(response, frame_ancestors: str = EMBED_HEADERS_ANY) -> 
 
 def assert_denied(response) -> None:
     assert response.headers["X-Frame-Options"] == "DENY"
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    policy = response.headers["Content-Security-Policy"]
+    assert policy.endswith("frame-ancestors 'none'") and "*" not in policy
 
 
 # --- framing --------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+import schemathesis
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
@@ -12,6 +14,8 @@ from locator import config, route
 from locator.maps.embed import MAX_EMBED_NEW
 from locator.planning import request as plan_request
 from locator.web import search
+from tests.web.test_fuzz import CHECKS
+from tests.web.test_plans import poll, post_tiny_plan
 
 EXPENSIVE = {  # answer 429 (with Retry-After) and 503 when their budget runs out
     ("get", "/api/v1/maps/{view}.{fmt}"),
@@ -158,6 +162,13 @@ def test_the_limits_are_the_code_s(spec):
     assert set(plan) == set(plan_request.PLAN_FIELDS)
 
 
+def test_the_settings_it_names_exist(client):
+    text = client.get("/api/v1/openapi.json").get_data(as_text=True)
+    named = set(re.findall(r"LOCATOR_([A-Z_]+[A-Z])", text))
+    assert {"MAX_LIMIT", "RATELIMIT_EXPENSIVE", "UPLOAD_MAX_DEPTH"} <= named
+    assert named <= {s.name for s in config.SETTINGS}
+
+
 def test_expensive_endpoints_document_429_413_503_and_405(spec):
     for method, path, op in operations(spec):
         responses = op["responses"]
@@ -185,3 +196,24 @@ def test_docs_page_shows_bodies_limits_and_shared_parts(client):
     assert "number, &gt; 0, ≤ 50000, default 2000" in text  # corridor_m, a body field
     assert "<h4><code>text/csv</code></h4>" in text and "home,116.4,39.9" in text
     assert "header <code>Retry-After</code>" in text and "header <code>Allow</code>" in text
+
+
+def test_a_finished_plan_conforms(plan_app):
+    """What the fuzzer cannot reach: a done plan's status, downloads and map."""
+    client = plan_app.test_client()
+    plan_id = post_tiny_plan(client).json["id"]
+    assert poll(client, f"/api/v1/plans/{plan_id}")["status"] == "done"
+    api = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", plan_app)
+    cases = [
+        api["/api/v1/plans/{plan_id}"]["GET"].Case(path_parameters={"plan_id": plan_id}),
+        api["/api/v1/maps/{view}.{fmt}"]["GET"].Case(
+            path_parameters={"view": "plan", "fmt": "svg"}, query={"plan": plan_id}
+        ),
+    ]
+    sites = api["/api/v1/plans/{plan_id}/sites.{fmt}"]["GET"]
+    cases += [
+        sites.Case(path_parameters={"plan_id": plan_id, "fmt": f})
+        for f in ("geojson", "csv", "gpkg")
+    ]
+    for case in cases:
+        assert case.call_and_validate(checks=CHECKS).status_code == 200
