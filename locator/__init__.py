@@ -8,6 +8,11 @@ and the CLI.
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
+import tempfile
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,30 @@ from flask import Flask
 from locator import config
 
 __all__ = ["create_app"]
+
+
+def _work_dir(app: Flask, settings: dict[str, Any]) -> Path:
+    """Where the embedded database and queue live: the instance folder; a new temporary
+    folder for a test app without its own database, so tests never share one."""
+    if app.config["TESTING"] and not settings["DATABASE_URL"]:
+        folder = Path(tempfile.mkdtemp(prefix="locator-test-"))
+        weakref.finalize(app, shutil.rmtree, folder, True)
+        return folder
+    return Path(app.instance_path)
+
+
+def _secret_key(work_dir: Path) -> str:
+    """The key that signs session cookies: kept in ``secret_key`` in the instance folder,
+    made on first start (every worker on this machine then reads the same one)."""
+    path = work_dir / "secret_key"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="ascii").strip()
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -32,7 +61,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings = config.from_environment(test_config)
     app.config["TESTING"] = bool(settings.pop("TESTING", False))
     settings["STORE"] = Path(settings["STORE"] or Path(app.instance_path) / "stations.gpkg")
-    app.extensions[EXTENSION] = load_state(settings)
+    work_dir = _work_dir(app, settings)
+    app.secret_key = settings["SECRET_KEY"] or _secret_key(work_dir)
+    app.extensions[EXTENSION] = load_state(settings, work_dir)
     web.register(app)
     cli.register(app)
     return app

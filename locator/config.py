@@ -43,8 +43,34 @@ SETTINGS: tuple[Setting, ...] = (
         "STORE",
         None,
         _optional_path,
-        "Station store (GeoPackage) written by `locator import`. "
+        "GeoPackage store of earlier versions; a new database starts from it when it exists. "
         "Default: `stations.gpkg` in the Flask instance folder.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        "",
+        str,
+        "Key that signs sign-in session cookies. Default: made once and kept in "
+        "`secret_key` in the instance folder; set it when web servers run on several machines.",
+    ),
+    Setting(
+        "QUEUE_URL",
+        "",
+        str,
+        "Job queue for plans (huey): empty for SQLite `queue.db` in the instance folder, or "
+        "`redis://host:6379/0` to share plans with `locator worker` processes on any machine.",
+    ),
+    Setting(
+        "PLAN_STALE_S",
+        30.0,
+        float,
+        "A running plan whose worker has not reported for this long is marked failed.",
+    ),
+    Setting(
+        "LIVE_POLL_S",
+        1.0,
+        float,
+        "How often each process checks which dataset version is served (0: never).",
     ),
     Setting(
         "DATABASE_URL",
@@ -64,14 +90,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_LIMIT", 10000, int, "Largest `limit` /api/v1/stations accepts."),
     Setting("HOST", "127.0.0.1", str, "Address `locator run` listens on."),
     Setting("PORT", 5000, int, "Port `locator run` listens on."),
-    Setting("PLAN_WORKERS", 1, int, "Siting plans /api/v1/plans runs at the same time."),
+    Setting(
+        "PLAN_WORKERS",
+        1,
+        int,
+        "Threads of each web process that run plans from the queue (0: only `locator worker`).",
+    ),
     Setting(
         "PLAN_QUEUE",
         4,
         int,
         "Most plans queued or running at once; POST /api/v1/plans answers 429 beyond it.",
     ),
-    Setting("PLAN_KEEP", 50, int, "Finished plans kept in memory for status and downloads."),
     Setting(
         "EMBED_ORIGINS",
         "*",
@@ -106,13 +136,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UPLOAD_MAX_DEPTH", 64, int, "Deepest nesting of arrays and objects in a JSON file."),
     Setting(
         "UPLOAD_MAX_SECONDS", 30.0, float, "Longest time reading one file may take, in seconds."
-    ),
-    Setting(
-        "IMPORT_WAIT_SECONDS",
-        30.0,
-        float,
-        "How long `locator import` waits for another import into the same store, in seconds, "
-        "before it refuses.",
     ),
     # Costs of anonymous requests and the addresses the app answers to (locator.web.budget,
     # locator.web.work, locator.web.urls; the plan caps in locator.planning.service).

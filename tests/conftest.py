@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, create_engine, func, select, text
 
 from locator import create_app
-from locator.db.session import engine_for
+from locator.db import accounts
+from locator.db.models import PlanRecord
+from locator.db.session import engine_for, transaction
 from locator.errors import BadQuery
-from locator.planning import service
+from locator.planning import queue
 from locator.regions import Regions, load_regions
 from locator.web.state import state_of
 
@@ -29,6 +32,21 @@ id,name,kind,lon,lat,address,opening_hours,host_type,phone,source,updated,shower
 t1,东单驿站,warm_heart,116.418,39.913,东城区东单北大街,24/7,工会服务站,,test,2024-01-01,是,是,
 t2,国贸驿站,warm_heart,116.461,39.909,朝阳区建国门外大街,Mo-Fr 08:00-20:00,银行网点,,test,2024-01-01,否,有,"24小时热水、微波炉"
 t3,西安港司机之家,driver_home,108.94,34.27,西安市,24/7,物流园区,,test,2024-01-01,是,,货车停车
+"""
+
+
+# Hand-checkable demand for the three-station fixture (1,000 m radius, 500 m cells):
+# A (10) is 85 m from station t1 and already covered; B1 + B2 (50) are 200 m apart in
+# 海淀区 (they fall in one cell: 4 cells in all); C (15) in 丰台区 and D (5) in 朝阳区
+# stand alone, so 3 candidate cells remain.
+# Two new sites take B then C: covered 10 -> 75 of 80 (12.5 % -> 93.75 %), D stays uncovered.
+DEMAND_CSV = """\
+lon,lat,weight
+116.419,39.913,10
+116.30,39.98,20
+116.30,39.9818,30
+116.28,39.85,15
+116.60,39.95,5
 """
 
 
@@ -62,20 +80,57 @@ def client(app):
     return app.test_client()
 
 
+PLANNER_PASSWORD = "planner password"
+
+
+class PlannerClient(FlaskClient):
+    """A test client that sends a planner's API token with every request."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {self.application.config['TEST_TOKEN']}"
+
+
+def add_planner(app, name: str = "planner") -> str:
+    """A planner user in ``app``'s database; returns a token of theirs."""
+    engine = state_of(app).engine
+    accounts.add_user(engine, name, PLANNER_PASSWORD, "planner", actor="test")
+    return accounts.create_token(engine, name, "planner", "tests", actor="test")
+
+
 def make_plan_app(tmp_path: Path, csv_text: str = TINY_CSV, **settings):
-    """An app whose data dir also has what demand models need (census, places)."""
+    """An app whose data dir also has what demand models need (census, places); its test
+    clients are signed in as a planner (by API token)."""
     data = write_dataset(tmp_path / "data", csv_text)
     for folder in ("census", "places"):
         (data / folder).symlink_to(DATA / folder)
     config = {"TESTING": True, "DATA_DIR": data, "STORE": tmp_path / "store.gpkg", **settings}
-    return create_app(config)
+    return as_planner(create_app(config))
+
+
+def as_planner(app):
+    """``app``, whose test clients now send a planner's API token."""
+    app.config["TEST_TOKEN"] = add_planner(app)
+    app.test_client_class = PlannerClient
+    return app
+
+
+def stop_plans(app) -> None:
+    """Stop the app's plan threads (a running plan finishes first)."""
+    state_of(app).planner.tasks.stop()
+
+
+def plan_count(app) -> int:
+    """How many plans the app's database holds."""
+    with transaction(state_of(app).engine) as session:
+        return int(session.scalar(select(func.count()).select_from(PlanRecord)) or 0)
 
 
 @pytest.fixture()
 def plan_app(tmp_path):
     app = make_plan_app(tmp_path)
     yield app
-    state_of(app).planner.jobs.shutdown(wait=True)
+    stop_plans(app)
 
 
 @pytest.fixture()
@@ -89,7 +144,7 @@ def gate(monkeypatch):
         assert release.wait(10)
         raise BadQuery("released")
 
-    monkeypatch.setattr(service, "run_plan", blocked)
+    monkeypatch.setattr(queue, "run_plan", blocked)
     yield started, release
     release.set()
 

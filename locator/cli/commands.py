@@ -10,8 +10,8 @@ import click
 from flask import Flask
 
 from locator import config
-from locator.cli.accounts import db, tokens, users
 from locator.cli.plans import CRS_HELP, KIND, plan, render_map
+from locator.cli.service import database, datasets, db, tokens, users, worker
 from locator.errors import DataError, LocatorError
 from locator.regions import load_regions
 from locator.stations.limits import ReadLimits
@@ -88,45 +88,38 @@ def validate(
 @click.option("--kind", type=KIND, help="Kind for rows without a kind column.")
 @click.option("--crs", default=None, help=CRS_HELP)
 @click.option(
-    "--merge", is_flag=True, help="Add to the store (same id replaces) instead of replacing it."
+    "--merge", is_flag=True, help="Add to the served stations (same id replaces) instead."
 )
-@click.option(
-    "--store",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Store to write (LOCATOR_STORE; default instance/stations.gpkg).",
-)
-def import_(file: Path, kind: str | None, crs: str | None, merge: bool, store: Path | None) -> None:
-    """Validate FILE and write it to the station store, all or nothing."""
-    from locator.stations.store import import_file
+def import_(file: Path, kind: str | None, crs: str | None, merge: bool) -> None:
+    """Validate FILE and serve it as a new dataset version, all or nothing."""
+    from locator.db.imports import import_file
 
     settings = config.from_environment()
-    target = store or settings["STORE"] or config.PROJECT_DIR / "instance" / "stations.gpkg"
     try:
         regions = load_regions(settings["DATA_DIR"], settings["REGION"])
         done = import_file(
+            database(),
             file,
-            target,
             regions,
+            actor="cli",
             kind=kind,
             crs=crs,
             merge=merge,
             limits=ReadLimits.from_settings(settings),
-            wait_s=float(settings["IMPORT_WAIT_SECONDS"]),
         )
     except DataError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(
-            f"nothing imported; the store is unchanged. {exc.message}"
+            f"nothing imported; the served stations are unchanged. {exc.message}"
         ) from exc
     except LocatorError as exc:
         raise click.ClickException(exc.message) from exc
     for problem in done.result.warnings:
         click.echo(str(problem), err=True)
     click.echo(
-        f"imported {done.count} station(s) into {done.store}"
-        + (f" (previous store kept as {done.backup})" if done.backup else "")
+        f"imported {done.count} station(s) as dataset version {done.version}; every server "
+        "serves it within seconds (`locator datasets rollback` undoes it)."
     )
 
 
@@ -147,6 +140,8 @@ def data_build(seed: int) -> None:
 
 main.add_command(plan)
 main.add_command(db)
+main.add_command(datasets)
+main.add_command(worker)
 main.add_command(users)
 main.add_command(tokens)
 main.add_command(render_map)
@@ -154,5 +149,5 @@ main.add_command(render_map)
 
 def register(app: Flask) -> None:
     """Expose the same commands under ``flask --app locator``."""
-    for command in (validate, import_, data, db, users, tokens, plan, render_map):
+    for command in (validate, import_, data, db, datasets, worker, users, tokens, plan, render_map):
         app.cli.add_command(command)

@@ -75,7 +75,7 @@ def _run_plan(request: PlanRequest, st: State) -> Plan:
     done = run_plan(
         request,
         data_dir=st.settings["DATA_DIR"],
-        index=st.index,
+        index=st.live.current().index,
         regions=st.regions,
         progress=bar,
     )
@@ -181,8 +181,10 @@ def plan(
         raise click.ClickException(exc.message) from exc
     except LocatorError as exc:
         raise click.ClickException(exc.message) from exc
-    stations = len(st.index.subset(Filters(request.station_kind, request.amenities)).rows)
-    for line in _describe(done, stations, st.table.info.synthetic):
+    stations = len(
+        st.live.current().index.subset(Filters(request.station_kind, request.amenities)).rows
+    )
+    for line in _describe(done, stations, st.live.current().table.info.synthetic):
         click.echo(line)
     if export.format_of(out) == "gpkg":
         counts = (len(done.sites), len(done.uncovered), len(done.districts))
@@ -250,9 +252,9 @@ def render_map(
         keys = params.parse_amenities(amenities)
         station_kind = kind or REGION_KIND[region]
         shared: dict[str, Any] = {
-            "index": st.index,
+            "index": st.live.current().index,
             "regions": st.regions,
-            "dataset": st.table.info,
+            "dataset": st.live.current().table.info,
         }
         demand = default_model(st.settings["DATA_DIR"], region)
         if new is not None:

@@ -14,6 +14,7 @@ not retried: the registry marks it failed with the reason once its heartbeat (ev
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 import threading
@@ -40,14 +41,17 @@ HEARTBEAT_S = 5.0
 PROGRESS_EVERY_S = 0.5
 
 
-def make_huey(queue_url: str, instance_dir: Path) -> Huey:
+def make_huey(queue_url: str, work_dir: Path, name_of: str = "") -> Huey:
     """Redis for ``redis://`` URLs; otherwise SQLite (``sqlite:///path`` or the default
-    ``queue.db`` in the instance folder)."""
+    ``queue.db`` in ``work_dir``). The queue's name carries a hash of ``name_of`` (the
+    database URL), so servers with different databases never take each other's plans
+    from one Redis."""
+    name = f"{QUEUE_NAME}-{hashlib.sha256(name_of.encode()).hexdigest()[:10]}"
     if queue_url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey(QUEUE_NAME, url=queue_url)
-    path = Path(queue_url.removeprefix("sqlite:///") if queue_url else instance_dir / "queue.db")
+        return RedisHuey(name, url=queue_url)
+    path = Path(queue_url.removeprefix("sqlite:///") if queue_url else work_dir / "queue.db")
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(QUEUE_NAME, filename=str(path))
+    return SqliteHuey(name, filename=str(path))
 
 
 @dataclass(frozen=True)
@@ -130,15 +134,17 @@ class _QuietConsumer(Consumer):
 
 
 class PlanQueue:
-    """Enqueue plan ids; run them in this process's threads or in ``locator worker``."""
+    """Enqueue plan ids; run them in ``threads`` threads of this process (started with the
+    first plan; 0 leaves them to ``locator worker`` processes)."""
 
-    def __init__(self, huey: Huey, runner: PlanRunner) -> None:
-        self.huey = huey
+    def __init__(self, huey: Huey, runner: PlanRunner, threads: int = 1) -> None:
+        self.huey, self.threads = huey, threads
         self._task = huey.task(name=TASK_NAME, retries=0)(runner.run)
         self._consumer: Consumer | None = None
         self._lock = threading.Lock()
 
     def enqueue(self, plan_id: str) -> None:
+        self.start_threads(self.threads)
         self._task(plan_id)
 
     def start_threads(self, workers: int) -> None:

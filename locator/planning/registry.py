@@ -27,7 +27,7 @@ from locator.db.models import PlanRecord, PlanUpload, utc_now
 from locator.db.session import take_write_lock, transaction
 from locator.errors import Conflict, NotFound, TooBusy
 from locator.planning.plan import Plan, PlanRequest
-from locator.planning.record import plan_from_json, plan_json, request_json
+from locator.planning.record import plan_from_json, plan_json, request_from_json, request_json
 
 ACTIVE = ("queued", "running")
 STALE_AFTER_S = 120.0  # no progress for this long: the worker is gone
@@ -39,7 +39,7 @@ class JobStatus:
     """One plan as it stands. ``summary`` and ``curve`` are set once it is done."""
 
     id: str
-    request: dict[str, Any]
+    request: PlanRequest  # uploaded files show as ``Path("uploaded")``
     status: str  # queued, running, done or failed
     stage: str
     fraction: float
@@ -65,7 +65,7 @@ def request_key(request: PlanRequest) -> str:
 def _status(row: PlanRecord) -> JobStatus:
     curve = (row.result or {}).get("result", {}).get("curve") if row.status == "done" else None
     return JobStatus(
-        row.id, row.request, row.status, row.stage, row.fraction, row.created_at,
+        row.id, request_from_json(row.request), row.status, row.stage, row.fraction, row.created_at,
         row.started_at, row.finished_at, row.summary, curve, row.error, row.name,
         row.created_by, row.published,
     )  # fmt: skip

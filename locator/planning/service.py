@@ -19,9 +19,11 @@ from pathlib import Path
 from locator.demand import CELL_M, Demand
 from locator.errors import BadQuery, TooLarge
 from locator.index import StationIndex
+from locator.planning.demand_cache import DemandCache
 from locator.planning.demand_points import from_points
-from locator.planning.jobs import DemandCache, PlanJobs
-from locator.planning.plan import Plan, PlanRequest, Progress, run_plan, site_count
+from locator.planning.plan import PlanRequest, site_count
+from locator.planning.queue import PlanQueue
+from locator.planning.registry import PlanRegistry
 from locator.regions import Regions
 
 
@@ -35,13 +37,18 @@ class PlanLimits:
 
 @dataclass(frozen=True)
 class Planner:
-    """Queue plans for the loaded data and find the ones already kept."""
+    """Check and queue plans for the served data, and find the ones already kept.
 
-    jobs: PlanJobs
+    ``plans`` keeps them in the database and ``tasks`` carries their ids to a worker, so
+    any web worker answers for any plan; ``index`` gives the stations served now.
+    """
+
+    plans: PlanRegistry
+    tasks: PlanQueue
     demand: DemandCache
     data_dir: Path
-    index: StationIndex
     regions: Regions
+    index: Callable[[], StationIndex]
     limits: PlanLimits = PlanLimits()
 
     def request_demand(self, request: PlanRequest) -> Demand:
@@ -63,10 +70,13 @@ class Planner:
     def queue(
         self,
         request: PlanRequest,
-        cleanup: Callable[[], None] | None = None,
+        *,
+        actor: str = "",
+        name: str = "",
         ready: Callable[[], None] | None = None,
     ) -> str:
-        """Check the plan (enough sites, within :class:`PlanLimits`), queue it and return its id.
+        """Check the plan (enough sites, within :class:`PlanLimits`), queue it with its
+        uploaded files and return its id.
 
         ``ready`` is called once everything is checked, just before the plan is queued; it
         may raise to stop it (a request past its deadline). The request is kept with its
@@ -87,21 +97,22 @@ class Planner:
         check_pairs(request, sites, len(demand.weight), self.limits.max_pairs)
         if ready is not None:
             ready()
-
-        def work(progress: Progress) -> Plan:
-            return run_plan(
-                request,
-                data_dir=self.data_dir,
-                index=self.index,
-                regions=self.regions,
-                progress=progress,
+        uploads = {
+            field: (path.name, path.read_bytes())
+            for field, path in (
+                ("demand", request.demand_path),
+                ("candidates", request.candidates_path),
+                ("exclusions", request.exclusions_path),
             )
-
-        return self.jobs.submit(request, work, cleanup=cleanup)
+            if path is not None
+        }
+        plan_id = self.plans.submit(request, uploads, actor=actor, name=name)
+        self.tasks.enqueue(plan_id)
+        return plan_id
 
     def find(self, request: PlanRequest) -> str | None:
         """The id of a kept (queued, running or finished) plan for exactly this request."""
-        return self.jobs.find(normalised(request))
+        return self.plans.find(normalised(request))
 
 
 def disc_cells(radius_m: float, cell_m: float, cells: int) -> float:

@@ -17,7 +17,9 @@ from flask_babel import Babel
 
 from locator import palette
 from locator.web import (
+    account,
     api,
+    auth,
     bodies,
     budget,
     coverage,
@@ -37,6 +39,7 @@ from locator.web.locale import language_context, select_locale
 from locator.web.state import state_of
 
 BLUEPRINTS = (
+    account.bp,
     api.bp,
     search.bp,
     coverage.bp,
@@ -55,6 +58,7 @@ def register(app: Flask) -> None:
     urls.register(app)
     budget.register(app, state_of(app).settings)
     work.register(app)
+    auth.register(app)
     Babel(app, default_locale=i18n.DEFAULT, locale_selector=select_locale)
     app.context_processor(language_context)
     app.jinja_env.globals["locator_style"] = palette.page_style()

@@ -14,7 +14,7 @@ from locator import amenities, params
 from locator.errors import BadQuery
 from locator.stations.table import select
 from locator.web.serialise import PROPERTIES, compact_points
-from locator.web.state import state
+from locator.web.state import data, state
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -39,7 +39,7 @@ def health() -> Any:
                   synthetic: {type: boolean}
               example: {ok: true, stations: 3, synthetic: true}
     """
-    table = state().table
+    table = data().table
     return {"ok": True, "stations": len(table), "synthetic": table.info.synthetic}
 
 
@@ -90,7 +90,7 @@ def stations() -> Any:
     offset = params.parse_int("offset", args.get("offset"), 0, 0, 10**9)
     fields = params.parse_fields(args.get("fields"), PROPERTIES)
     sel = select(
-        st.table,
+        data().table,
         bbox=params.parse_bbox(args.get("bbox")),
         kind=params.parse_kind(args.get("kind")),
         amenity_keys=params.parse_amenities(args.get("amenities")),
@@ -101,8 +101,8 @@ def stations() -> Any:
         "type": "FeatureCollection",
         "numberMatched": sel.number_matched,
         "numberReturned": len(sel.rows),
-        "dataset": st.dataset,
-        "features": st.writer.features(sel.rows, fields),
+        "dataset": data().dataset,
+        "features": data().writer.features(sel.rows, fields),
     }
 
 
@@ -141,18 +141,18 @@ def station_points() -> Any:
                         coords: [11641800, 3991300, 4300, -400], synthetic: true}
         400: {description: 'bad parameter', content: {application/json: {schema: Error}}}
     """
-    st = state()
     args = request.args
     datum = args.get("datum", "wgs84")
     if datum not in ("wgs84", "gcj02"):
         raise BadQuery(f"datum must be wgs84 or gcj02, got {datum!r}.")
+    table = data().table
     sel = select(
-        st.table,
+        table,
         kind=params.parse_kind(args.get("kind")),
         amenity_keys=params.parse_amenities(args.get("amenities")),
-        limit=len(st.table) or 1,
+        limit=len(table) or 1,
     )
-    return {**compact_points(st.table, sel.rows, datum), "synthetic": st.table.info.synthetic}
+    return {**compact_points(table, sel.rows, datum), "synthetic": table.info.synthetic}
 
 
 @bp.get("/stations/<station_id>")
@@ -177,9 +177,9 @@ def station(station_id: str) -> Any:
                              amenities: {shower: 'yes', toilet: unknown}, synthetic: true}
         404: {description: 'no such station', content: {application/json: {schema: Error}}}
     """
-    st = state()
-    feature = st.writer.feature(st.table.row_of(station_id))
-    feature["properties"]["synthetic"] = st.table.info.synthetic
+    served = data()
+    feature = served.writer.feature(served.table.row_of(station_id))
+    feature["properties"]["synthetic"] = served.table.info.synthetic
     return feature
 
 
@@ -238,7 +238,7 @@ def datasets() -> Any:
                 datasets: [{name: synthetic stations, synthetic: true, count: 3,
                             counts_by_kind: {warm_heart: 2, driver_home: 1}}]
     """
-    return {"datasets": [state().dataset]}
+    return {"datasets": [data().dataset]}
 
 
 @bp.get("/openapi.json")

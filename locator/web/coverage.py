@@ -19,7 +19,7 @@ from locator.planning import export
 from locator.planning.plan import REGION_KIND
 from locator.planning.request import parse_radius, parse_region
 from locator.web.budget import charge
-from locator.web.state import state
+from locator.web.state import data, state
 from locator.web.work import check_deadline
 
 bp = Blueprint("coverage", __name__, url_prefix="/api/v1")
@@ -127,7 +127,7 @@ def coverage_summary() -> Any:
     if radius_m != coverage.DEFAULT_RADIUS_M[kind]:
         charge()
     demand = st.planner.demand.get(region)
-    found = coverage.station_coverage(demand, st.index, filters, radius_m)
+    found = coverage.station_coverage(demand, data().index, filters, radius_m)
     check_deadline("this coverage summary")
     return {
         "region": region,
@@ -157,8 +157,8 @@ def coverage_summary() -> Any:
             "cell_size_m": demand.cell_size_m,
             "cells": len(demand.weight),
         },
-        "stations": {"count": len(st.index.subset(filters).rows)},
-        "synthetic": st.table.info.synthetic,
+        "stations": {"count": len(data().index.subset(filters).rows)},
+        "synthetic": data().table.info.synthetic,
     }
 
 

@@ -35,7 +35,7 @@ from locator.stations.table import select
 from locator.web import i18n
 from locator.web.handlers import error_response
 from locator.web.locale import current_lang, finder_text, select_locale
-from locator.web.state import state
+from locator.web.state import data, state
 from locator.web.urls import external_url, own_path
 
 bp = Blueprint("embeds", __name__)
@@ -98,7 +98,7 @@ def embed_text() -> dict[str, str]:
         "touch": _("Use two fingers to move the map"),
         "scroll": _("Use ctrl + scroll to zoom the map"),
         "scrollMac": _("Use ⌘ + scroll to zoom the map"),
-        "credit": _("locator, synthetic stations") if state().table.info.synthetic else "locator",
+        "credit": _("locator, synthetic stations") if data().table.info.synthetic else "locator",
     }
 
 
@@ -112,7 +112,7 @@ def _share_legend() -> list[tuple[str, str]]:
 
 def _stations_part(flags: Flags, kind: str | None, amenity_keys: tuple[str, ...]) -> dict:
     """What the stations layer needs: its URL, legend, summary sentence and bounds."""
-    table = state().table
+    table = data().table
     rows = select(table, kind=kind, amenity_keys=amenity_keys, limit=len(table) or 1).rows
     lon, lat = table.frame["lon"].to_numpy()[rows], table.frame["lat"].to_numpy()[rows]
     count, datum = len(rows), embed.display_datum(flags.tiles)
@@ -229,7 +229,7 @@ def _plan(flags: Flags) -> Any:
                         "the planner page; this map then shows it."
                     ),
                 )
-        job = state().planner.jobs.get(plan_id)
+        job = state().planner.plans.get(plan_id)
     except NotFound:
         message = _(
             "This plan is not available. Plans are kept in memory only until the server "
@@ -240,7 +240,7 @@ def _plan(flags: Flags) -> Any:
         return _page(
             flags, message=_("This plan could not be computed, so there is nothing to show.")
         )
-    if job.plan is None:
+    if job.status != "done":
         message = _(
             "This plan is still being computed (%(done)s done). "
             "The map appears when it is finished.",
@@ -248,7 +248,7 @@ def _plan(flags: Flags) -> Any:
         )
         poll = url_for("plans.plan_status", plan_id=job.id)
         return _page(flags, message=message, embed_config={"poll": poll, "id": flags.id})
-    plan = job.plan
+    plan = state().planner.plans.plan(job.id)
     req = plan.request
     sites = embed.plan_sites(plan.sites, embed.display_datum(flags.tiles))
     stations = _stations_part(flags, req.station_kind, req.amenities)

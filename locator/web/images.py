@@ -28,7 +28,7 @@ from locator.planning.request import parse_radius, parse_region, rounded_radius
 from locator.render import scene, sheet
 from locator.web import i18n
 from locator.web.budget import charge
-from locator.web.state import state
+from locator.web.state import data, state
 from locator.web.work import render
 
 bp = Blueprint("map_images", __name__, url_prefix="/api/v1")
@@ -76,9 +76,9 @@ def _coverage(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rende
             filters=params.Filters(kind=kind, amenities=keys),
             radius_m=radius_m,
             demand=demand.get(region),
-            index=st.index,
+            index=data().index,
             regions=st.regions,
-            dataset=st.table.info,
+            dataset=data().table.info,
         )
 
     return ("coverage", style, region, kind, keys, radius_m), draw
@@ -110,7 +110,7 @@ def _plan(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rendered]
             raise NotFound(
                 "no plan with these parameters has been run; start one with POST /api/v1/plans."
             )
-    plan = st.planner.jobs.plan(plan_id)  # 404 unknown, 409 not done or failed
+    plan = st.planner.plans.plan(plan_id)  # 404 unknown, 409 not done or failed
     modelled = plan.request.demand_path is None
     demand = st.planner.demand
 
@@ -119,9 +119,9 @@ def _plan(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rendered]
             style,
             plan,
             demand=demand.get(plan.request.region) if modelled else None,
-            index=st.index,
+            index=data().index,
             regions=st.regions,
-            dataset=st.table.info,
+            dataset=data().table.info,
         )
 
     return ("plan", style, plan_id), draw

@@ -94,6 +94,13 @@ parameters:
     description: 'datum of the given coordinates: wgs84 (GPS), gcj02 (Amap, Tencent) or
       bd09 (Baidu)'
 responses:
+  Unauthorized:
+    description: 'nobody is signed in and no API token was sent, or the token is not valid
+      or was revoked; send Authorization: Bearer <token> (locator tokens create)'
+    content: {application/json: {schema: Error}}
+  Forbidden:
+    description: 'the caller''s role may not do this (a plan needs the planner role)'
+    content: {application/json: {schema: Error}}
   MethodNotAllowed:
     description: 'this path does not take that method; Allow lists the ones it does'
     headers:
@@ -147,6 +154,8 @@ def build_spec() -> dict[str, Any]:
         spec.components.parameter(name, parameter["in"], parameter)
     for name, response in COMPONENTS["responses"].items():
         spec.components.response(name, response)
+    bearer = {"type": "http", "scheme": "bearer", "description": "locator tokens create"}
+    spec.components.security_scheme("token", bearer)
     for name, view in sorted(current_app.view_functions.items()):
         if name.startswith(API_BLUEPRINTS) and name != "api.openapi":
             spec.path(view=view, app=current_app)

@@ -20,7 +20,7 @@ from locator.regions import Regions
 from locator.web import i18n
 from locator.web.headers import allow_tiles
 from locator.web.locale import current_lang, finder_text
-from locator.web.state import state
+from locator.web.state import data, state
 
 bp = Blueprint("pages", __name__)
 
@@ -82,8 +82,8 @@ def finder() -> Any:
     }
     return render_template(
         "finder.html",
-        dataset=st.table.info,
-        count=len(st.table),
+        dataset=data().table.info,
+        count=len(data().table),
         cities=cities,
         kinds=config["kinds"],
         shortlist=[(k, labels[k]) for k in i18n.SHORTLIST],
@@ -95,21 +95,20 @@ def finder() -> Any:
 @bp.get("/stations/<station_id>")
 def station(station_id: str) -> Any:
     """One station's page; an unknown id gets an HTML 404 page, not the API's JSON."""
-    st = state()
     try:
-        row = st.table.row_of(station_id)
+        row = data().table.row_of(station_id)
     except NotFound:
         return render_template("not_found.html", station_id=station_id), 404
-    rec = st.table.frame.iloc[row].to_dict()
+    rec = data().table.frame.iloc[row].to_dict()
     lang = current_lang()
-    open_code = int(st.index.hours.states_at(None, np.array([row]))[0])
+    open_code = int(data().index.hours.states_at(None, np.array([row]))[0])
     links = navigation.links(rec["lon"], rec["lat"], rec["name"], rec["kind"])
     tiles = request.args.get("tiles", "osm") != "none"
     if tiles:
         allow_tiles("osm")
     return render_template(
         "station.html",
-        dataset=st.table.info,
+        dataset=data().table.info,
         station=rec,
         kind_label=i18n.kind_label(rec["kind"], lang),
         amenities=[(k, label, rec[k]) for k, label in i18n.amenity_labels(lang).items()],

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from locator import coverage, params
@@ -32,15 +33,16 @@ from locator.errors import BadQuery, NotFound
 from locator.maps import folium_map, layers
 from locator.maps.style import TILES, MapText
 from locator.planning import export
-from locator.planning.jobs import JobStatus
 from locator.planning.plan import REGION_KIND, Plan
+from locator.planning.registry import JobStatus
 from locator.planning.request import MAX_COVER_RADIUS_M, RADIUS_STEP_M, rounded_radius
 from locator.regions import PROVINCES
 from locator.web import i18n
+from locator.web.auth import identity
 from locator.web.budget import charge
 from locator.web.headers import allow_tiles, csp_nonce
 from locator.web.locale import current_lang
-from locator.web.state import state
+from locator.web.state import data, state
 from locator.web.work import render
 
 bp = Blueprint("planner", __name__)
@@ -155,8 +157,10 @@ def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[s
     """The map and the district table of ``query`` (or of ``plan``, when given)."""
     st = state()
     demand = st.planner.demand.get(query.region)
-    rows = st.index.subset(params.Filters(kind=query.kind, amenities=query.amenities)).rows
-    covered = coverage.covered_mask(demand, st.index.lon[rows], st.index.lat[rows], query.radius_m)
+    served = data()
+    rows = served.index.subset(params.Filters(kind=query.kind, amenities=query.amenities)).rows
+    lon, lat = served.index.lon[rows], served.index.lat[rows]
+    covered = coverage.covered_mask(demand, lon, lat, query.radius_m)
     if plan is not None:
         sites = plan.sites
         covered |= coverage.covered_mask(
@@ -164,12 +168,12 @@ def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[s
         )
         frame = plan.districts
     else:
-        districts = st.table.frame["district_adcode"].to_numpy()[rows]
+        districts = served.table.frame["district_adcode"].to_numpy()[rows]
         frame = layers.districts_before(demand, covered, districts)
     polygons = st.regions.districts
     polygons = polygons[polygons["province_adcode"] == PROVINCES[query.region]]
     amenity_arg = ",".join(query.amenities) or None
-    data = layers.map_data(
+    map_data = layers.map_data(
         demand,
         polygons,
         frame,
@@ -180,7 +184,7 @@ def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[s
         station_kinds=(query.kind,),
     )
     built = folium_map.build_map(
-        data,
+        map_data,
         tiles=query.tiles,
         tianditu_key=st.settings["TIANDITU_KEY"],
         static_url=url_for("static", filename=""),
@@ -198,14 +202,17 @@ def _plan_json(job: JobStatus) -> dict[str, Any]:
     out: dict[str, Any] = {"id": job.id, "status": job.status, "stage": job.stage}
     out["fraction"] = round(job.fraction, 3)
     out["error"] = job.error
-    if job.plan is not None:
-        out["summary"] = export.summary(job.plan)
-        out["curve"] = [round(float(v), 6) for v in job.plan.result.curve]
+    if job.summary is not None and job.curve is not None:
+        out["summary"] = job.summary
+        out["curve"] = [round(float(v), 6) for v in job.curve]
     return out
 
 
 def _config(query: Query, job: JobStatus | None) -> dict[str, Any]:
+    who = identity()
+    may_plan = who is not None and who.may("planner")
     return {
+        "csrf": generate_csrf() if may_plan else None,  # only a signed-in planner gets a cookie
         "urls": {
             "plans": url_for("plans.submit_plan"),
             "status": url_for("plans.plan_status", plan_id="__id__"),
@@ -217,7 +224,7 @@ def _config(query: Query, job: JobStatus | None) -> dict[str, Any]:
 
 
 def _downloads(job: JobStatus | None) -> list[tuple[str, str]]:
-    if job is None or job.plan is None:
+    if job is None or job.status != "done":
         return []
     names = {"geojson": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage"}
     links = [(names[fmt], url_for("plans.plan_sites", plan_id=job.id, fmt=fmt)) for fmt in names]
@@ -237,11 +244,11 @@ def planner() -> Any:
         query = _default_query()
     if request.args.get("plan"):
         try:
-            job = st.planner.jobs.get(request.args["plan"])
+            job = st.planner.plans.get(request.args["plan"])
             query = _plan_query(job, query.tiles)
         except NotFound as exc:
             error, status = exc.message, 404
-    plan = job.plan if job is not None else None
+    plan = st.planner.plans.plan(job.id) if job is not None and job.status == "done" else None
     cache_key = (query, None if plan is None or job is None else job.id, current_lang())
     found = st.planner_maps.get(cache_key)
     if found is None:
@@ -258,7 +265,7 @@ def planner() -> Any:
     lang = current_lang()
     return render_template(
         "planner.html",
-        dataset=st.table.info,
+        dataset=data().table.info,
         query=query,
         regions=region_labels(st.regions.names),
         kinds=i18n.kind_labels(lang),

@@ -18,17 +18,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, g, request, url_for
 
 from locator.errors import BadQuery
 from locator.planning import export
-from locator.planning.jobs import JobStatus
 from locator.planning.plan import PlanRequest
+from locator.planning.registry import JobStatus
 from locator.planning.request import UPLOADS, read_plan_request, region_districts
 from locator.stations import readers
+from locator.web.auth import require
 from locator.web.bodies import json_body, loads
 from locator.web.budget import charge
-from locator.web.state import state
+from locator.web.state import data, state
 from locator.web.work import check_deadline
 
 bp = Blueprint("plans", __name__, url_prefix="/api/v1")
@@ -67,11 +68,13 @@ def _saved_uploads(folder: Path) -> dict[str, Path]:
 
 
 @bp.post("/plans")
+@require("planner")
 def submit_plan() -> Any:
     """Queue a siting plan; poll the returned URL for its progress and result.
     ---
     post:
-      summary: Start a siting plan (runs in the background)
+      summary: Start a siting plan (runs in the background; planner role)
+      security: [{token: []}]
       description: 'Body: a JSON object {"region": "beijing", "new": 100, "radius_m": 1000,
         "kind": "warm_heart", "amenities": ["shower"], "min_spacing_m": 0,
         "quotas": {"110105": [2, 10]}, "time_limit_s": 60}, or a multipart form with the
@@ -167,6 +170,8 @@ def submit_plan() -> Any:
               time_limit_s over 300, malformed quotas, or more demand-cell and candidate
               pairs within radius_m than LOCATOR_PLAN_MAX_PAIRS',
               content: {application/json: {schema: Error}}}
+        401: Unauthorized
+        403: Forbidden
         405: MethodNotAllowed
         413: PayloadTooLarge
         422: {description: 'an uploaded file is unreadable or has bad rows or features
@@ -184,25 +189,26 @@ def submit_plan() -> Any:
     charge()
     st = state()
     folder = Path(tempfile.mkdtemp(prefix="locator-upload-"))
-    try:
+    try:  # the files go into the database with the plan; this copy is only for checking
         plan_request = read_plan_request(_options(), _saved_uploads(folder), st.regions)
         job_id = st.planner.queue(
             plan_request,
-            cleanup=lambda: shutil.rmtree(folder, ignore_errors=True),
+            actor=g.identity.name,
             ready=lambda: check_deadline("reading and checking this plan"),
         )
-    except BaseException:
+    finally:
         shutil.rmtree(folder, ignore_errors=True)
-        raise
     url = url_for("plans.plan_status", plan_id=job_id)
     body = {"id": job_id, "status": "queued", "url": url}
     return body, 202, {"Location": url}
 
 
-def _time(seconds: float | None) -> str | None:
-    if seconds is None:
+def _time(moment: dt.datetime | None) -> str | None:
+    if moment is None:
         return None
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")
+    if moment.tzinfo is None:  # SQLite gives back naive times; they were written in UTC
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.isoformat(timespec="seconds")
 
 
 def _request_json(plan_request: PlanRequest) -> dict[str, Any]:
@@ -230,13 +236,13 @@ def _status_json(job: JobStatus) -> dict[str, Any]:
         "created_at": _time(job.created_at),
         "started_at": _time(job.started_at),
         "finished_at": _time(job.finished_at),
-        "synthetic": state().table.info.synthetic,
+        "synthetic": data().table.info.synthetic,
     }
     if job.error is not None:
         out["error"] = job.error
-    if job.plan is not None:
-        out["summary"] = export.summary(job.plan)
-        out["curve"] = [round(float(share), 6) for share in job.plan.result.curve]
+    if job.summary is not None and job.curve is not None:
+        out["summary"] = job.summary
+        out["curve"] = [round(float(share), 6) for share in job.curve]
         out["downloads"] = {
             fmt: url_for("plans.plan_sites", plan_id=job.id, fmt=fmt) for fmt in export.MEDIA_TYPES
         }
@@ -297,7 +303,7 @@ def plan_status(plan_id: str) -> Any:
         404: {description: 'no such plan (plans are kept in memory, the last 50 finished)',
               content: {application/json: {schema: Error}}}
     """
-    return _status_json(state().planner.jobs.get(plan_id))
+    return _status_json(state().planner.plans.get(plan_id))
 
 
 @bp.get("/plans/<plan_id>/sites.<any(geojson, csv, gpkg):fmt>")
@@ -337,7 +343,7 @@ def plan_sites(plan_id: str, fmt: str) -> Any:
         409: {description: 'the plan is not done (queued, running or failed)',
               content: {application/json: {schema: Error}}}
     """
-    plan = state().planner.jobs.plan(plan_id)
+    plan = state().planner.plans.plan(plan_id)
     if fmt == "geojson":
         text = json.dumps(export.sites_geojson(plan), ensure_ascii=False, allow_nan=False)
         body = text.encode("utf-8")

@@ -14,7 +14,7 @@ from locator.route import parse_route
 from locator.web import batch, serialise
 from locator.web.bodies import json_body, limit_body
 from locator.web.budget import charge
-from locator.web.state import state
+from locator.web.state import data, state
 from locator.web.work import check_deadline
 
 bp = Blueprint("search", __name__, url_prefix="/api/v1")
@@ -78,10 +78,11 @@ def nearest() -> Any:
     k = params.parse_int("k", args.get("k"), 5, 1, MAX_K)
     radius_m = params.parse_positive("radius_m", args.get("radius_m"), MAX_SEARCH_RADIUS_M)
     filters = params.parse_filters(args)
-    st = state()
-    found = st.index.nearest(lon, lat, k, filters, radius_m=radius_m)
+    served = data()
+    found = served.index.nearest(lon, lat, k, filters, radius_m=radius_m)
     query = {"lon": lon, "lat": lat, "k": k, "radius_m": radius_m}
-    return Response(serialise.nearest_json(st.writer, found, query), mimetype="application/json")
+    body = serialise.nearest_json(served.writer, found, query)
+    return Response(body, mimetype="application/json")
 
 
 @bp.post("/nearest/batch")
@@ -223,12 +224,12 @@ def nearest_batch() -> Any:
     filters = params.parse_filters({**options, "open_at": None})
     lon, lat = coords.to_wgs84(points.lon, points.lat, datum)
     check_deadline("reading the points")
-    rows, dist = st.index.nearest_many(lon, lat, k, filters)
+    rows, dist = data().index.nearest_many(lon, lat, k, filters)
     check_deadline("this batch")
-    result = batch.BatchResult(points.ids, rows, dist, st.table.frame["id"].to_numpy())
+    result = batch.BatchResult(points.ids, rows, dist, data().table.frame["id"].to_numpy())
     if fmt == "csv" or (fmt is None and request.accept_mimetypes.best == "text/csv"):
         return Response(batch.csv_chunks(result), mimetype="text/csv")
-    head = {"numberReturned": n, "dataset": st.dataset}
+    head = {"numberReturned": n, "dataset": data().dataset}
     return Response(batch.json_chunks(result, head), mimetype="application/json")
 
 
@@ -321,7 +322,8 @@ def along() -> Any:
         "corridor_m", params.text(body.get("corridor_m", 2000), "corridor_m"), MAX_CORRIDOR_M
     )
     limit = params.parse_int("limit", params.text(body.get("limit"), "limit"), 100, 1, 1000)
-    st = state()
-    found = along_route(st.index, points, float(corridor_m or 0), limit, params.parse_filters(body))
+    served = data()
+    filters = params.parse_filters(body)
+    found = along_route(served.index, points, float(corridor_m or 0), limit, filters)
     check_deadline("this route")
-    return Response(serialise.along_route_json(st.writer, found), mimetype="application/json")
+    return Response(serialise.along_route_json(served.writer, found), mimetype="application/json")

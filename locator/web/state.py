@@ -1,28 +1,36 @@
 """The one object a running app holds: what it loaded at start-up and what it shares.
 
 :func:`load_state` builds it once in :func:`locator.create_app`, which keeps it in
-``app.extensions["locator"]``; every route reads it through :func:`state`. Nothing here
-is built at import time or set up by a blueprint.
+``app.extensions["locator"]``; every route reads it through :func:`state`, and the
+served dataset version through :func:`data`. Nothing here is built at import time or
+set up by a blueprint.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
 
 from locator.cache import LruCache
+from locator.db.datasets import Source, seed_if_empty
+from locator.db.live import LiveData
+from locator.db.session import database_url, engine_for, upgrade
 from locator.index import StationIndex
 from locator.maps.embed import parse_origins
-from locator.planning.jobs import DemandCache, PlanJobs
+from locator.planning.demand_cache import DemandCache
+from locator.planning.queue import PlanQueue, PlanRunner, make_huey
+from locator.planning.registry import PlanRegistry
 from locator.planning.service import PlanLimits, Planner
 from locator.regions import Regions, load_regions
 from locator.render.scene import Rendered
-from locator.stations.store import load_table
+from locator.stations.store import DEFAULT_STATIONS, load_table
 from locator.stations.table import StationTable, dataset_json
 from locator.web.serialise import FeatureWriter
 
@@ -49,15 +57,32 @@ class RenderSlots:
 
 
 @dataclass(frozen=True)
-class State:
-    """Settings, loaded data and the services and caches every route shares."""
+class Data:
+    """One dataset version and what requests need of it; swapped whole when the served
+    version changes (:class:`~locator.db.live.LiveData`)."""
 
-    settings: dict[str, Any]
-    regions: Regions
+    version: int
     table: StationTable
     index: StationIndex
     writer: FeatureWriter
     dataset: dict[str, Any]
+
+
+def build_data(version: int, table: StationTable) -> Data:
+    """Index and serialiser of one version (built off the request path)."""
+    dataset = {**dataset_json(table), "version": version}
+    return Data(version, table, StationIndex(table), FeatureWriter(table), dataset)
+
+
+@dataclass(frozen=True)
+class State:
+    """Settings, the database, the served data and the services and caches every route
+    shares."""
+
+    settings: dict[str, Any]
+    regions: Regions
+    engine: Engine
+    live: LiveData[Data]
     planner: Planner
     embed_origins: tuple[str, ...]
     images: LruCache[Rendered]
@@ -65,32 +90,46 @@ class State:
     renders: RenderSlots
 
 
-def load_state(settings: dict[str, Any]) -> State:
-    """Read and validate the stations and regions once, and set up the shared services.
+def _first_start(settings: dict[str, Any], regions: Regions) -> tuple[StationTable, Source]:
+    """What a new database starts with: the GeoPackage store of earlier versions
+    (``LOCATOR_STORE``) when there is one, else the shipped synthetic stations."""
+    data_dir, store = Path(settings["DATA_DIR"]), Path(settings["STORE"])
+    table = load_table(data_dir, store, regions)
+    path = store if store.exists() else data_dir / DEFAULT_STATIONS
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return table, Source(path.name, digest, "first start")
 
-    ``settings["STORE"]`` must already be a path. LOCATOR_EMBED_ORIGINS is checked here,
-    at start-up, so that a typo cannot open framing up (ValueError).
-    """
+
+def load_state(settings: dict[str, Any], work_dir: Path) -> State:
+    """Open (and upgrade) the database, seed it on first start, load the served version
+    and set up the shared services. ``work_dir`` holds the embedded database and queue
+    when no URL is set. LOCATOR_EMBED_ORIGINS is checked here, at start-up, so that a
+    typo cannot open framing up (ValueError)."""
     data_dir = Path(settings["DATA_DIR"])
     regions = load_regions(data_dir, settings["REGION"])
-    table = load_table(data_dir, Path(settings["STORE"]), regions)
-    index = StationIndex(table)
-    jobs = PlanJobs(settings["PLAN_WORKERS"], settings["PLAN_QUEUE"], settings["PLAN_KEEP"])
+    url = database_url(settings["DATABASE_URL"], work_dir)
+    engine = engine_for(url)
+    upgrade(engine)
+    seed_if_empty(engine, lambda: _first_start(settings, regions))
+    live = LiveData(engine, build_data, poll_s=float(settings["LIVE_POLL_S"]))
+    registry = PlanRegistry(engine, int(settings["PLAN_QUEUE"]), float(settings["PLAN_STALE_S"]))
+    runner = PlanRunner(registry, data_dir, regions, lambda: live.current().index)
+    huey = make_huey(str(settings["QUEUE_URL"]), work_dir, name_of=url)
+    planner = Planner(
+        plans=registry,
+        tasks=PlanQueue(huey, runner, threads=int(settings["PLAN_WORKERS"])),
+        demand=DemandCache(data_dir),
+        data_dir=data_dir,
+        regions=regions,
+        index=lambda: live.current().index,
+        limits=PlanLimits(settings["PLAN_MAX_CANDIDATES"], settings["PLAN_MAX_PAIRS"]),
+    )
     return State(
         settings=settings,
         regions=regions,
-        table=table,
-        index=index,
-        writer=FeatureWriter(table),
-        dataset=dataset_json(table),
-        planner=Planner(
-            jobs,
-            DemandCache(data_dir),
-            data_dir,
-            index,
-            regions,
-            PlanLimits(settings["PLAN_MAX_CANDIDATES"], settings["PLAN_MAX_PAIRS"]),
-        ),
+        engine=engine,
+        live=live,
+        planner=planner,
         embed_origins=parse_origins(str(settings["EMBED_ORIGINS"])),
         images=LruCache(CACHED_IMAGES),
         planner_maps=LruCache(CACHED_PLANNER_MAPS),
@@ -107,3 +146,12 @@ def state_of(app: Flask) -> State:
 def state() -> State:
     """The current app's state (inside a request or app context)."""
     return state_of(current_app)
+
+
+def data() -> Data:
+    """The dataset version this request is answered from: read once, then kept for the
+    rest of the request, so no answer mixes two versions."""
+    if "locator_data" not in g:
+        g.locator_data = state().live.current()
+    found: Data = g.locator_data
+    return found

@@ -70,7 +70,7 @@
     if (!chosen.length) {
       return {
         method: "POST",
-        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        headers: withCsrf({ "Content-Type": "application/json", "Accept": "application/json" }),
         body: JSON.stringify(body)
       };
     }
@@ -84,7 +84,13 @@
       data.append(name, document.getElementById(name + "-file").files[0]);
       if (crs) { data.append(name + "_crs", crs); }
     });
-    return { method: "POST", headers: { "Accept": "application/json" }, body: data };
+    return { method: "POST", headers: withCsrf({ "Accept": "application/json" }), body: data };
+  }
+
+  // A signed-in planner's session needs the page's CSRF token on every write.
+  function withCsrf(headers) {
+    if (cfg.csrf) { headers["X-CSRFToken"] = cfg.csrf; }
+    return headers;
   }
 
   function start() {

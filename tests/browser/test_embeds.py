@@ -18,7 +18,6 @@ from playwright.sync_api import Frame, Page
 from werkzeug.wrappers import Request, Response
 
 from locator import create_app
-from locator.web.state import state_of
 from tests.browser.conftest import serve
 from tests.browser.support import (
     ARTIFACTS,
@@ -28,7 +27,7 @@ from tests.browser.support import (
     XSS_NAME,
     PageLog,
 )
-from tests.conftest import DATA, write_dataset
+from tests.conftest import DATA, as_planner, stop_plans, write_dataset
 from tests.web.test_embeds import embed_resources
 from tests.web.test_plans import poll, post_tiny_plan
 
@@ -81,9 +80,9 @@ def embed_app(tmp_path_factory: pytest.TempPathFactory, host: HostServer):
     for folder in ("census", "places"):
         (data / folder).symlink_to(DATA / folder)
     config = {"DATA_DIR": data, "STORE": root / "store.gpkg", "EMBED_ORIGINS": host.origin}
-    app = create_app({"TESTING": True, **config})
+    app = as_planner(create_app({"TESTING": True, **config}))
     yield app
-    state_of(app).planner.jobs.shutdown(wait=True)
+    stop_plans(app)
 
 
 @pytest.fixture(scope="module")

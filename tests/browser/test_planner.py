@@ -16,10 +16,9 @@ import pytest
 from playwright.sync_api import Page
 
 from locator import coords, create_app
-from locator.web.state import state_of
 from tests.browser.conftest import serve
 from tests.browser.support import ARTIFACTS, XSS_NAME, PageLog
-from tests.conftest import DATA, write_dataset
+from tests.conftest import DATA, PLANNER_PASSWORD, add_planner, stop_plans, write_dataset
 from tests.web.test_plans import PARK_RING, SHOPS_CSV, zones
 
 WARM_HEART = 4  # warm-heart stations in STATIONS_CSV: the ones a Beijing plan counts
@@ -82,10 +81,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for folder in ("census", "places"):
         (data_dir / folder).symlink_to(DATA / folder)
     app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": root / "store.gpkg"})
+    add_planner(app)
     try:
         yield from serve(app, "planner-server")
     finally:
-        state_of(app).planner.jobs.shutdown(wait=True)
+        stop_plans(app)
+
+
+def sign_in(page: Page, live_server: str) -> None:
+    """Sign in as the test planner, as a person would, through /login."""
+    page.goto(f"{live_server}/login?next=/planner%3Ftiles%3Dnone")
+    page.fill("#name", "planner")
+    page.fill("#password", PLANNER_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
 
 def open_planner(page: Page, live_server: str, query: str = "tiles=none") -> None:
@@ -116,6 +125,7 @@ def test_planner_loads_with_every_control(page: Page, live_server: str, page_log
 def test_a_plan_shows_progress_then_table_chart_markers_and_downloads(
     page: Page, live_server: str, page_log: PageLog
 ) -> None:
+    sign_in(page, live_server)
     open_planner(page, live_server, "tiles=none&lang=en")
     page.fill("#new", "2")
     page.fill("#time_limit_s", "1")
@@ -163,6 +173,7 @@ def test_a_plan_from_uploaded_sites_keeps_out_of_the_exclusion_zone(
     shops.write_text(SHOPS_CSV, encoding="utf-8")
     park.write_text(zones({"type": "Polygon", "coordinates": [PARK_RING]}), encoding="utf-8")
     point.write_text(zones({"type": "Point", "coordinates": [116.3, 39.98]}), encoding="utf-8")
+    sign_in(page, live_server)
     open_planner(page, live_server, "tiles=none&lang=en")
     page.click("#plan-files summary")
     page.fill("#new", "2")

@@ -19,6 +19,7 @@ BAD = GOOD + "a2,颠倒,warm_heart,39.913,116.418\n"
 def runner(monkeypatch, tmp_path):
     monkeypatch.setenv("LOCATOR_DATA_DIR", str(DATA))
     monkeypatch.setenv("LOCATOR_STORE", str(tmp_path / "store.gpkg"))
+    monkeypatch.setenv("LOCATOR_DATABASE_URL", f"sqlite:///{tmp_path / 'locator.db'}")
     return CliRunner()
 
 
@@ -51,17 +52,25 @@ def test_validate_json(runner, tmp_path):
     assert (problem["row"], problem["column"], problem["code"]) == (3, "lon", "swapped_lat_lon")
 
 
-def test_import_all_or_nothing(runner, tmp_path):
+def test_import_all_or_nothing_then_list_and_roll_back(runner, tmp_path):
     good, bad = tmp_path / "ok.csv", tmp_path / "bad.csv"
     good.write_text(GOOD, encoding="utf-8")
     bad.write_text(BAD, encoding="utf-8")
-    store = tmp_path / "store.gpkg"
-    assert runner.invoke(main, ["import", str(good)]).exit_code == 0
-    before = store.read_bytes()
+    first = runner.invoke(main, ["import", str(good)])
+    assert first.exit_code == 0 and "as dataset version 1" in first.output
     result = runner.invoke(main, ["import", str(bad), "--crs", "wgs84"])
     assert result.exit_code == 1
-    assert "nothing imported; the store is unchanged" in result.output
-    assert store.read_bytes() == before
+    assert "nothing imported; the served stations are unchanged" in result.output
+    good.write_text(GOOD.replace("a1,", "b1,"), encoding="utf-8")
+    assert runner.invoke(main, ["import", str(good), "--merge"]).exit_code == 0
+    listed = runner.invoke(main, ["datasets", "list"]).output.splitlines()
+    assert [line[:3] for line in listed] == ["* 2", "  1"] and "\t2\tok.csv" in listed[0]
+    assert runner.invoke(main, ["datasets", "rollback", "1"]).output.strip() == (
+        "now serving dataset version 1."
+    )
+    assert runner.invoke(main, ["datasets", "list"]).output.splitlines()[1].startswith("* 1")
+    missing = runner.invoke(main, ["datasets", "rollback", "9"])
+    assert missing.exit_code == 1 and "no dataset version 9" in missing.output
 
 
 def test_import_gcj02_file(runner, tmp_path):
@@ -85,22 +94,6 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     for setting in SETTINGS:
         assert f"`LOCATOR_{setting.name}`" in readme
-
-
-def test_a_second_import_waits_then_refuses_with_a_clear_message(runner, tmp_path, monkeypatch):
-    from locator.stations.store import import_lock
-
-    path = tmp_path / "ok.csv"
-    path.write_text(GOOD, encoding="utf-8")
-    monkeypatch.setenv("LOCATOR_IMPORT_WAIT_SECONDS", "0.2")
-    with import_lock(tmp_path / "store.gpkg"):
-        result = runner.invoke(main, ["import", str(path)])
-    assert result.exit_code == 1
-    assert result.output.strip() == (
-        "Error: another import into store.gpkg is running; waited 0.2 s "
-        "(IMPORT_WAIT_SECONDS). Try again when it has finished."
-    )
-    assert runner.invoke(main, ["import", str(path)]).exit_code == 0  # once it has finished
 
 
 def test_limits_come_from_the_settings(runner, tmp_path, monkeypatch):

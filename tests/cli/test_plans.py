@@ -13,8 +13,7 @@ from click.testing import CliRunner
 
 from locator import coords
 from locator.cli import main, plans
-from tests.conftest import TINY_CSV, write_dataset
-from tests.planning.test_jobs import DEMAND_CSV
+from tests.conftest import DEMAND_CSV, TINY_CSV, write_dataset
 from tests.web.test_plans import PARK_RING, SHOPS_CSV, zones
 
 
@@ -173,7 +172,7 @@ def test_modelled_demand_is_called_modelled(runner, demand, tmp_path):
     done = run_plan(
         PlanRequest(new=1, demand_path=demand, time_limit_s=5),
         data_dir=st.settings["DATA_DIR"],
-        index=st.index,
+        index=st.live.current().index,
         regions=st.regions,
     )
     modelled = dataclasses.replace(

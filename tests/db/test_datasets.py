@@ -24,7 +24,7 @@ from locator.web.state import state_of
 
 @pytest.fixture()
 def table(app):
-    return state_of(app).table
+    return state_of(app).live.current().table
 
 
 def test_commit_list_rollback_and_load(engine, table) -> None:

@@ -14,7 +14,7 @@ from locator.web.state import state_of
 
 
 def test_a_new_version_is_served_without_a_restart(engine, app) -> None:
-    table = state_of(app).table
+    table = state_of(app).live.current().table
     upgrade(engine)
     first, _ = commit_version(engine, table, Source("a.csv", "a" * 64, "admin"))
     live = LiveData(engine, lambda version, t: (version, len(t)), poll_s=0.1)
@@ -33,13 +33,11 @@ def test_a_new_version_is_served_without_a_restart(engine, app) -> None:
 
 def test_the_poll_thread_ends_with_its_owner(engine, app) -> None:
     upgrade(engine)
-    commit_version(engine, state_of(app).table, Source("a.csv", "a" * 64, "admin"))
-    before = threading.active_count()
+    commit_version(engine, state_of(app).live.current().table, Source("a.csv", "a" * 64, "admin"))
+    before = set(threading.enumerate())
     live = LiveData(engine, lambda version, t: version, poll_s=0.05)
-    assert threading.active_count() == before + 1
+    (poller,) = [t for t in set(threading.enumerate()) - before if t.name == "locator-live"]
     del live
     gc.collect()
-    deadline = time.monotonic() + 2.0
-    while threading.active_count() > before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert threading.active_count() == before
+    poller.join(timeout=2.0)
+    assert not poller.is_alive()

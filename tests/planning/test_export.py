@@ -14,8 +14,7 @@ from locator.errors import BadQuery
 from locator.planning import export
 from locator.planning.plan import PlanRequest, run_plan
 from locator.web.state import state_of
-from tests.conftest import TINY_CSV, write_dataset
-from tests.planning.test_jobs import DEMAND_CSV
+from tests.conftest import DEMAND_CSV, TINY_CSV, write_dataset
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,9 @@ def state(tmp_path_factory):
 def plan(state):
     st, demand = state
     request = PlanRequest(region="beijing", new=2, demand_path=demand, time_limit_s=5)
-    return run_plan(request, data_dir=st.settings["DATA_DIR"], index=st.index, regions=st.regions)
+    return run_plan(
+        request, data_dir=st.settings["DATA_DIR"], index=st.live.current().index, regions=st.regions
+    )
 
 
 def test_summary_by_hand(plan):

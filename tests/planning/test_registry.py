@@ -31,7 +31,7 @@ def registry(engine) -> PlanRegistry:
 def test_a_plan_goes_from_queued_to_done(registry, plan) -> None:  # noqa: F811
     plan_id = registry.submit(REQUEST, {}, actor="li", name="east")
     job = registry.get(plan_id)
-    assert (job.status, job.name, job.created_by, job.request["new"]) == ("queued", "east", "li", 2)
+    assert (job.status, job.name, job.created_by, job.request.new) == ("queued", "east", "li", 2)
     with pytest.raises(Conflict, match="queued"):
         registry.plan(plan_id)
     request, files = registry.start(plan_id)

@@ -10,8 +10,7 @@ import pytest
 from locator.errors import BadQuery
 from locator.planning.plan import PlanRequest
 from locator.planning.service import check_pairs, disc_cells, estimated_pairs
-from locator.web.state import state_of
-from tests.conftest import make_plan_app
+from tests.conftest import make_plan_app, plan_count, stop_plans
 from tests.web.test_plans import SHOPS_CSV, post_with_files
 
 # The default demand models: every cell is populated (see tests/test_demand.py).
@@ -64,9 +63,9 @@ def test_the_api_refuses_a_plan_too_large_before_queueing(tmp_path) -> None:
         response = api.post("/api/v1/plans", json={"region": "beijing", "new": 5})
         assert response.status_code == 400
         assert "LOCATOR_PLAN_MAX_PAIRS" in response.json["error"]
-        assert state_of(app).planner.jobs._jobs == {}
+        assert plan_count(app) == 0
     finally:
-        state_of(app).planner.jobs.shutdown(wait=True)
+        stop_plans(app)
 
 
 def test_an_uploaded_candidate_list_has_a_size_limit(tmp_path) -> None:
@@ -79,4 +78,4 @@ def test_an_uploaded_candidate_list_has_a_size_limit(tmp_path) -> None:
             "(LOCATOR_PLAN_MAX_CANDIDATES)."
         )
     finally:
-        state_of(app).planner.jobs.shutdown(wait=True)
+        stop_plans(app)

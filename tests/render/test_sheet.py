@@ -18,8 +18,7 @@ from locator.planning.demand_points import from_points
 from locator.planning.plan import PlanRequest, run_plan
 from locator.render import scene, sheet, style
 from locator.web.state import state_of
-from tests.conftest import DATA, TINY_CSV, write_dataset
-from tests.planning.test_jobs import DEMAND_CSV
+from tests.conftest import DATA, DEMAND_CSV, TINY_CSV, write_dataset
 
 SMALL = 600  # px; the layout is the same at every width, only the resolution changes
 
@@ -41,9 +40,9 @@ def coverage(st, demand, style, region="beijing", kind="warm_heart", radius_m=10
         filters=Filters(kind, extra.pop("amenities", ())),
         radius_m=radius_m,
         demand=demand,
-        index=st.index,
+        index=st.live.current().index,
         regions=st.regions,
-        dataset=extra.pop("dataset", st.table.info),
+        dataset=extra.pop("dataset", st.live.current().table.info),
     )
 
 
@@ -104,7 +103,7 @@ def test_shaanxi_is_labelled_by_prefecture(st):
 
 def test_odd_names_never_break_a_map(st, beijing):
     name = "a $x^2$\n\x00 \U00020000 list"  # mathtext, control, a rare character (CJK Ext. B)
-    odd = dataclasses.replace(st.table.info, name=name, synthetic=False)
+    odd = dataclasses.replace(st.live.current().table.info, name=name, synthetic=False)
     text = svg_text(coverage(st, beijing, scene.MapStyle("svg", "en", width_px=SMALL), dataset=odd))
     assert "Stations: a $x^2$ ? list." in text  # no mathtext, no control characters
     assert "SYNTHETIC" not in text  # the note is only for synthetic stations
@@ -138,7 +137,9 @@ def tiny_plan(st, tmp_path):
     path = tmp_path / "orders.csv"
     path.write_text(DEMAND_CSV, encoding="utf-8")
     request = PlanRequest(new=2, demand_path=path, time_limit_s=5)
-    found = run_plan(request, data_dir=st.settings["DATA_DIR"], index=st.index, regions=st.regions)
+    found = run_plan(
+        request, data_dir=st.settings["DATA_DIR"], index=st.live.current().index, regions=st.regions
+    )
     demand = from_points(path, st.settings["DATA_DIR"], cell_size_m=BEIJING_CELL_M)
     return found, demand
 
@@ -151,9 +152,9 @@ def test_plan_map_draws_the_new_sites(st, tiny_plan, with_demand):
         style,
         found,
         demand=demand if with_demand else None,  # None: circles instead of covered cells
-        index=st.index,
+        index=st.live.current().index,
         regions=st.regions,
-        dataset=st.table.info,
+        dataset=st.live.current().table.info,
     )
     text = svg_text(done)
     assert "Beijing: 2 proposed new warm-heart stations" in text
@@ -231,7 +232,7 @@ def test_cli_errors(runner, args, message):
 def test_covered_cells_match_the_coverage_summary(st, beijing):
     from locator.coverage import station_coverage
 
-    summary = station_coverage(beijing, st.index, Filters("warm_heart"), 1000.0)
+    summary = station_coverage(beijing, st.live.current().index, Filters("warm_heart"), 1000.0)
     text = svg_text(coverage(st, beijing, scene.MapStyle("svg", "en", width_px=SMALL)))
     assert f"{summary.covered_share:.1%} of the modelled demand is within 1 km" in text
     assert np.isclose(summary.covered_share, 0.0081167, atol=1e-6)

@@ -34,8 +34,8 @@ def api(tmp_path):
 
 @pytest.mark.parametrize("url", ["/api/v1/nearest/batch", "/api/v1/along-route", "/api/v1/plans"])
 @pytest.mark.parametrize("body", [DEEP, DEEPISH], ids=["1000-deep", "100-deep"])
-def test_deep_json_is_a_400(client, url, body) -> None:
-    response = client.post(url, data=body, content_type="application/json")
+def test_deep_json_is_a_400(api, url, body) -> None:
+    response = api.post(url, data=body, content_type="application/json")
     assert_400(response, "nests arrays and objects more than 32 deep")
 
 

@@ -10,8 +10,7 @@ from locator import create_app
 from locator.errors import TooBusy, error_body
 from locator.web import budget
 from locator.web.budget import EXTENSION
-from locator.web.state import state_of
-from tests.conftest import make_plan_app
+from tests.conftest import make_plan_app, stop_plans
 from tests.web.test_plans import post_tiny_plan
 
 ROUTE = {"type": "LineString", "coordinates": [[116.40, 39.91], [116.47, 39.91]]}
@@ -28,7 +27,7 @@ def assert_over_budget(response, limits: str) -> None:
 def small_budget(tmp_path):
     app = make_plan_app(tmp_path, RATELIMIT_EXPENSIVE="2 per minute")
     yield app
-    state_of(app).planner.jobs.shutdown(wait=True)
+    stop_plans(app)
 
 
 EXPENSIVE = {

@@ -17,7 +17,7 @@ from locator.maps import embed
 from locator.stations.synthetic import generate_stations
 from locator.web.state import state_of
 from tests.browser.support import STATIONS_CSV, XSS_NAME
-from tests.conftest import DATA, make_plan_app
+from tests.conftest import DATA, make_plan_app, plan_count, stop_plans
 from tests.web.test_plans import poll, post_tiny_plan
 
 SIZE_BUDGET_BYTES = 500_000  # HTML + CSS + JS + JSON of one embed, tiles excluded
@@ -406,9 +406,9 @@ def big_client(tmp_path_factory):
     app = make_plan_app(
         tmp_path_factory.mktemp("big"), frame.to_csv(index=False, float_format="%.6f")
     )
-    assert len(state_of(app).table) == 10_000
+    assert len(state_of(app).live.current().table) == 10_000
     yield app.test_client()
-    state_of(app).planner.jobs.shutdown(wait=True)
+    stop_plans(app)
 
 
 def embed_size(client, url: str) -> dict[str, int]:
@@ -441,12 +441,11 @@ def test_plan_embed_from_parameters_never_starts_a_plan(web, gate) -> None:
     assert first.status_code == 404 and "No plan with these settings" in first.get_data(
         as_text=True
     )
-    jobs = state_of(web.application).planner.jobs
-    assert jobs._jobs == {}  # a reader's GET queued nothing
+    assert plan_count(web.application) == 0  # a reader's GET queued nothing
     posted = web.post("/api/v1/plans", json={"new": 2, "region": "beijing", "radius_m": 1000})
     assert posted.status_code == 202 and started.wait(10)
     again = web.get(url).get_data(as_text=True)  # now every reader shares the posted plan
     assert "still being computed" in again
     assert embed_config(again)["poll"] == f"/api/v1/plans/{posted.json['id']}"
-    assert len(jobs._jobs) == 1
+    assert plan_count(web.application) == 1
     release.set()

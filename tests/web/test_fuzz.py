@@ -30,8 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from locator.errors import BadQuery
 from locator.planning import plan
 from locator.render import scene, sheet
-from locator.web.state import state_of
-from tests.conftest import make_plan_app
+from tests.conftest import make_plan_app, stop_plans
 
 EXAMPLES = 40  # generated requests per operation and mode
 BUDGET_S = 90.0  # for the whole module; past it, the remaining operations are skipped
@@ -99,7 +98,7 @@ def fuzz_app(tmp_path_factory):
             if getattr(module, "run_plan", None) is solver:
                 patch.setattr(module, "run_plan", _no_solver)
         yield app
-        state_of(app).planner.jobs.shutdown(wait=True)
+        stop_plans(app)
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ import pytest
 
 from locator import errors
 from locator.web import search
-from locator.web.state import state_of
-from tests.conftest import make_plan_app
+from tests.conftest import make_plan_app, stop_plans
 from tests.web.test_plans import post_tiny_plan
 
 BAD_DEMAND = "lon,lat,weight\n116.4,north,1\n"
@@ -34,7 +33,7 @@ def one_slot(tmp_path, gate):
     assert first.status_code == 202 and started.wait(10)
     yield app, api, first.json["id"]
     release.set()
-    state_of(app).planner.jobs.shutdown(wait=True)
+    stop_plans(app)
 
 
 def test_400_404_405(client) -> None:

@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 
 from locator.errors import BadQuery
-from locator.planning import service
+from locator.planning import queue
 from locator.web.state import state_of
+from tests.conftest import plan_count
 from tests.web.test_plans import assert_error, poll, post_tiny_plan
 
 
@@ -92,7 +93,7 @@ def test_running_or_failed_plan_is_a_conflict(api, monkeypatch):
         assert release.wait(10)
         raise BadQuery("no sites for you")
 
-    monkeypatch.setattr(service, "run_plan", blocked)
+    monkeypatch.setattr(queue, "run_plan", blocked)
     try:
         response = api.post("/api/v1/plans", json={"new": 2, "time_limit_s": 1})
         url = f"/api/v1/maps/plan.svg?plan={response.json['id']}"
@@ -142,10 +143,10 @@ def test_plan_map_from_parameters_draws_a_posted_plan_and_never_starts_one(
     started, release = gate
     missing = api.get("/api/v1/maps/plan.png?new=2&region=beijing")
     assert_error(missing, 404, "POST /api/v1/plans")
-    assert state_of(plan_app).planner.jobs._jobs == {}
+    assert plan_count(plan_app) == 0
     assert api.post("/api/v1/plans", json={"new": 2}).status_code == 202
     assert started.wait(10)
     queued = api.get("/api/v1/maps/plan.png?new=2&region=beijing")
     assert queued.status_code == 409  # the posted plan: the image comes once it is done
-    assert len(state_of(plan_app).planner.jobs._jobs) == 1
+    assert plan_count(plan_app) == 1
     release.set()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from locator import coords
-from locator.planning import service
+from locator.planning import queue
 from locator.web import plans
 from tests.conftest import make_plan_app
 from tests.maps.test_folium_map import TILE_AND_CREDIT_HOSTS, URL
@@ -125,7 +125,7 @@ def test_a_running_plan_shows_its_progress(client, monkeypatch) -> None:
         release.wait(10)
         raise plans.BadQuery("stopped")
 
-    monkeypatch.setattr(service, "run_plan", slow)
+    monkeypatch.setattr(queue, "run_plan", slow)
     plan_id = client.post("/api/v1/plans", json={"new": 1}).json["id"]
     try:
         html = client.get(f"/planner?plan={plan_id}").get_data(as_text=True)

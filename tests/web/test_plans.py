@@ -11,9 +11,7 @@ import pyogrio
 import pytest
 
 from locator.web import plans
-from locator.web.state import state_of
-from tests.conftest import make_plan_app
-from tests.planning.test_jobs import DEMAND_CSV
+from tests.conftest import DEMAND_CSV, make_plan_app, plan_count, stop_plans
 
 
 @pytest.fixture()
@@ -112,7 +110,7 @@ def test_a_full_queue_gets_429(tmp_path, monkeypatch, gate):
         assert_error(api.post("/api/v1/plans", json={"new": 1}), 429, "already queued or running")
     finally:
         gate[1].set()
-        state_of(app).planner.jobs.shutdown(wait=True)
+        stop_plans(app)
 
 
 def test_unknown_plan_and_format(api):
@@ -146,7 +144,7 @@ def test_unknown_plan_and_format(api):
 )
 def test_bad_plan_parameters_are_refused_before_queueing(api, plan_app, body, fragment):
     assert_error(api.post("/api/v1/plans", json=body), 400, fragment)
-    assert state_of(plan_app).planner.jobs._jobs == {}
+    assert plan_count(plan_app) == 0
 
 
 def test_plan_body_must_be_an_object(api):
@@ -159,7 +157,7 @@ def test_bad_uploaded_demand_is_refused_with_its_row(api, plan_app):
     assert_error(post_tiny_plan(api, new="5"), 400, "new=5 is more than the 4 populated")
     assert_error(post_tiny_plan(api, quotas="{oops"), 400, "quotas must be JSON")
     assert_error(post_tiny_plan(api, filename="orders.doc"), 400, "the demand file must be one of")
-    assert state_of(plan_app).planner.jobs._jobs == {}
+    assert plan_count(plan_app) == 0
 
 
 # Partner shops, one by each demand cluster of DEMAND_CSV, and a park around the Haidian one.
@@ -218,7 +216,7 @@ def test_bad_candidate_and_zone_files_are_refused_before_queueing(api, plan_app)
     fewer = post_with_files(api, new="3", candidates=shops, exclusions=(PARK, "park.geojson"))
     assert_error(fewer, 400, "new=3 is more than the 2 candidate sites")
     assert_error(post_with_files(api, stations=shops), 400, "unknown file field stations")
-    assert state_of(plan_app).planner.jobs._jobs == {}
+    assert plan_count(plan_app) == 0
 
 
 def test_openapi_documents_the_plan_endpoints(api):
@@ -227,5 +225,5 @@ def test_openapi_documents_the_plan_endpoints(api):
     download = paths["/api/v1/plans/{plan_id}/sites.{fmt}"]["get"]
     assert set(download["responses"]) == {"200", "404", "409"}
     assert set(paths["/api/v1/plans"]["post"]["responses"]) == {
-        "202", "400", "405", "413", "422", "429", "503"
+        "202", "400", "401", "403", "405", "413", "422", "429", "503"
     }  # fmt: skip

@@ -12,7 +12,7 @@ from locator.errors import error_body
 from locator.render import sheet
 from locator.web import planner
 from locator.web.state import state_of
-from tests.conftest import make_plan_app
+from tests.conftest import make_plan_app, stop_plans
 from tests.web.test_plans import post_tiny_plan
 
 DEADLINE_S = 0.5
@@ -28,7 +28,7 @@ def assert_error(response, status: int) -> dict:
 def app(tmp_path):
     app = make_plan_app(tmp_path, REQUEST_DEADLINE_S=DEADLINE_S)
     yield app
-    state_of(app).planner.jobs.shutdown(wait=True)
+    stop_plans(app)
 
 
 @pytest.fixture()
@@ -89,7 +89,7 @@ def test_a_busy_worker_refuses_new_maps_at_once(tmp_path) -> None:
 
 
 def test_a_batch_past_the_deadline_is_a_503(app, monkeypatch) -> None:
-    index = state_of(app).index
+    index = state_of(app).live.current().index
     original = index.nearest_many
 
     def slow(*args, **kwargs):
@@ -114,7 +114,7 @@ def test_a_plan_past_the_deadline_is_not_queued(app, monkeypatch, tmp_path) -> N
     uploads.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(uploads))
     monkeypatch.setattr(type(planner_service), "request_demand", slow)
-    monkeypatch.setattr(planner_service.jobs, "submit", lambda *a, **k: submitted.append(a))
+    monkeypatch.setattr(planner_service.plans, "submit", lambda *a, **k: submitted.append(a))
     body = assert_error(post_tiny_plan(app.test_client()), 503)
     assert "reading and checking this plan" in body["error"]
     assert submitted == [] and list(uploads.iterdir()) == []

@@ -1,5 +1,6 @@
-"""``locator db``, ``locator users`` and ``locator tokens``: the database's schema, the
-people who may change things and the tokens their scripts use."""
+"""The commands of the service side: ``locator db`` (the schema), ``locator datasets``
+(versions and rollback), ``locator worker`` (a plan worker), ``locator users`` and
+``locator tokens`` (the people who may change things and their scripts' tokens)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from locator import config
 from locator.db import accounts
+from locator.db.datasets import list_versions, rollback
 from locator.db.models import ApiToken, User
 from locator.db.session import database_url, engine_for, transaction, upgrade
 from locator.errors import LocatorError
@@ -18,7 +20,7 @@ ROLE = click.Choice(accounts.ROLES)
 ACTOR = "cli"
 
 
-def _engine() -> Engine:
+def database() -> Engine:
     """The configured database, brought to the current schema."""
     settings = config.from_environment()
     engine = engine_for(database_url(settings["DATABASE_URL"], config.PROJECT_DIR / "instance"))
@@ -34,7 +36,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create the database or bring it to the current schema (LOCATOR_DATABASE_URL)."""
-    engine = _engine()
+    engine = database()
     click.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date.")
 
 
@@ -56,7 +58,7 @@ def users_add(name: str, role: str, password_stdin: bool) -> None:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        accounts.add_user(_engine(), name, password, role, actor=ACTOR)
+        accounts.add_user(database(), name, password, role, actor=ACTOR)
     except LocatorError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"added {role} {name}.")
@@ -65,7 +67,7 @@ def users_add(name: str, role: str, password_stdin: bool) -> None:
 @users.command("list")
 def users_list() -> None:
     """Every user and role."""
-    with transaction(_engine()) as session:
+    with transaction(database()) as session:
         for user in session.scalars(select(User).order_by(User.name)):
             click.echo(f"{user.name}\t{user.role}" + ("\tdisabled" if user.disabled else ""))
 
@@ -82,7 +84,7 @@ def tokens() -> None:
 def tokens_create(user_name: str, role: str, label: str) -> None:
     """Create a token; it is printed once, on the last line, and stored only hashed."""
     try:
-        token = accounts.create_token(_engine(), user_name, role, label, actor=ACTOR)
+        token = accounts.create_token(database(), user_name, role, label, actor=ACTOR)
     except LocatorError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"token for {user_name} ({role}); copy it now, it is not shown again:")
@@ -92,7 +94,7 @@ def tokens_create(user_name: str, role: str, label: str) -> None:
 @tokens.command("list")
 def tokens_list() -> None:
     """Token ids, owners, roles and labels (never the tokens)."""
-    with transaction(_engine()) as session:
+    with transaction(database()) as session:
         rows = session.execute(select(ApiToken, User.name).join(User).order_by(ApiToken.id)).all()
         for token, owner in rows:
             state = "revoked" if token.revoked_at else "active"
@@ -104,7 +106,43 @@ def tokens_list() -> None:
 def tokens_revoke(token_id: int) -> None:
     """Revoke a token by its id (see ``locator tokens list``)."""
     try:
-        accounts.revoke_token(_engine(), token_id, actor=ACTOR)
+        accounts.revoke_token(database(), token_id, actor=ACTOR)
     except LocatorError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"token {token_id} revoked.")
+
+
+@click.group()
+def datasets() -> None:
+    """Dataset versions: every import is one; the served one can be rolled back."""
+
+
+@datasets.command("list")
+def datasets_list() -> None:
+    """Every version, newest first; * marks the one served."""
+    for v in list_versions(database()):
+        mark = "*" if v.served else " "
+        click.echo(f"{mark} {v.id}\t{v.created_at}\t{v.created_by}\t{v.row_count}\t{v.source_name}")
+
+
+@datasets.command("rollback")
+@click.argument("version", type=int)
+def datasets_rollback(version: int) -> None:
+    """Serve VERSION again (every server switches within seconds, without a restart)."""
+    try:
+        rollback(database(), version, actor=ACTOR)
+    except LocatorError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"now serving dataset version {version}.")
+
+
+@click.command()
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True)
+def worker(threads: int) -> None:
+    """Run plans from the queue (LOCATOR_QUEUE_URL) until stopped with Ctrl-C or SIGTERM."""
+    from locator import create_app
+    from locator.web.state import state_of
+
+    queue = state_of(create_app()).planner.tasks
+    click.echo(f"locator worker: {threads} thread(s) on {type(queue.huey).__name__}", err=True)
+    queue.run_forever(threads)
