@@ -33,6 +33,7 @@ from flask_limiter.errors import RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from locator.errors import TooBusy
+from locator.web.refusals import RefusalCache
 
 EXTENSION = "locator.budget"
 
@@ -72,7 +73,8 @@ def register(app: Flask, settings: dict[str, Any]) -> None:
     proxies = int(settings["TRUSTED_PROXIES"])
     if proxies < 0:
         raise ValueError("LOCATOR_TRUSTED_PROXIES must be 0 or more.")
-    if proxies:
+    app.wsgi_app = RefusalCache(app.wsgi_app)  # type: ignore[method-assign]
+    if proxies:  # outside the refusal cache, which then sees the forwarded address
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     limiter = Limiter(
         client_address,

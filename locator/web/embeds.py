@@ -24,7 +24,7 @@ from flask_babel import force_locale, format_decimal, format_percent
 from flask_babel import gettext as _
 
 from locator import palette, params
-from locator.errors import BadQuery, LocatorError, NotFound
+from locator.errors import BadQuery, LocatorError, NotFound, TooBusy
 from locator.maps import embed
 from locator.maps.embed import Flags
 from locator.planning import export
@@ -33,7 +33,8 @@ from locator.planning.request import MAX_COVER_RADIUS_M
 from locator.regions import PROVINCES
 from locator.stations.table import select
 from locator.web import i18n
-from locator.web.handlers import error_response
+from locator.web.budget import charge
+from locator.web.handlers import locator_error
 from locator.web.locale import current_lang, finder_text, select_locale
 from locator.web.state import data, state
 from locator.web.urls import external_url, own_path
@@ -211,6 +212,7 @@ def _plan(flags: Flags) -> Any:
     plan_id = flags.plan
     try:
         if plan_id is None:
+            charge()  # a lookup by parameters: the budget keeps floods of them cheap
             plan_id = state().planner.find(
                 PlanRequest(
                     region=flags.region,
@@ -284,11 +286,13 @@ def allow_framing(response: Any) -> Any:
 def embed_error(exc: LocatorError) -> Any:
     """An HTML page inside the iframe for embeds; the API's JSON shape for oEmbed."""
     if request.endpoint != "embeds.embed":
-        return error_response(exc.status, exc.message)
+        return locator_error(exc)
     flags = Flags(view="error", plain=True)
-    return render_template(
+    page = render_template(
         "embed.html", flags=flags, title=_("This map cannot be shown"), message=exc.message
-    ), exc.status
+    )
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooBusy) else {}
+    return page, exc.status, headers
 
 
 # --- oEmbed ------------------------------------------------------------------------------------
