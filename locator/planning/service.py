@@ -1,8 +1,9 @@
 """The plans a server runs: one :class:`Planner` per app, shared by every page and route.
 
-It holds the bounded job pool (:class:`~locator.planning.jobs.PlanJobs`), each region's
-default demand model (:class:`~locator.planning.jobs.DemandCache`) and the loaded
-stations and regions, and it is the one place that checks a request before queueing it:
+It holds the plans in the database (:class:`~locator.planning.registry.PlanRegistry`),
+the job queue (:class:`~locator.planning.queue.PlanQueue`), each region's default demand
+model (:class:`~locator.planning.demand_cache.DemandCache`) and the served stations and
+regions, and it is the one place that checks a request before queueing it:
 that it can have enough sites, and that it stays within :class:`PlanLimits`, so that one
 plan cannot take gigabytes (its coverage matrix takes about 70 bytes a pair while it is
 built). Flask-free.
