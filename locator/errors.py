@@ -93,3 +93,4 @@ class TooBusy(LocatorError):
     def __init__(self, message: str, *, status: int | None = None, retry_after_s: int = 5) -> None:
         super().__init__(message, status=status)
         self.retry_after_s = max(1, int(retry_after_s))
+        self.budget = False  # True when the client's own budget is spent (not a busy server)

@@ -106,9 +106,11 @@ def _charge(scope: str, message: str) -> None:
     except RateLimitExceeded:
         current = budget.limiter.current_limit
         wait_s = max(1, math.ceil(current.reset_at - time.time())) if current else 60
-        raise TooBusy(
+        refused = TooBusy(
             message.format(limits=budget.limits[scope], wait=wait_s), retry_after_s=wait_s
-        ) from None
+        )
+        refused.budget = True
+        raise refused from None
 
 
 def charge() -> None:

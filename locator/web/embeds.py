@@ -36,6 +36,7 @@ from locator.web import i18n
 from locator.web.budget import charge
 from locator.web.handlers import locator_error
 from locator.web.locale import current_lang, finder_text, select_locale
+from locator.web.refusals import BUDGET_HEADER
 from locator.web.state import data, state
 from locator.web.urls import external_url, own_path
 
@@ -291,7 +292,11 @@ def embed_error(exc: LocatorError) -> Any:
     page = render_template(
         "embed.html", flags=flags, title=_("This map cannot be shown"), message=exc.message
     )
-    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, TooBusy) else {}
+    headers = {}
+    if isinstance(exc, TooBusy):
+        headers["Retry-After"] = str(exc.retry_after_s)
+        if exc.budget:
+            headers[BUDGET_HEADER] = "spent"
     return page, exc.status, headers
 
 

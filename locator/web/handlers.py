@@ -17,6 +17,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 
 from locator.errors import LocatorError, TooBusy, error_body
+from locator.web.refusals import BUDGET_HEADER
 
 JSON_PATHS = ("/api/", "/oembed")
 UNTRUSTED_HOST = (
@@ -34,6 +35,8 @@ def locator_error(exc: LocatorError) -> Any:
     headers = {}
     if isinstance(exc, TooBusy):
         headers["Retry-After"] = str(exc.retry_after_s)
+        if exc.budget:
+            headers[BUDGET_HEADER] = "spent"
     return error_response(exc.status, exc.message, headers)
 
 

@@ -1,12 +1,12 @@
 """Answering a client that is over its budget, cheaply.
 
-Once the app has answered a client 429 on an expensive path (a print map, coverage, a
-batch, a route, a plan embed looked up by parameters), :class:`RefusalCache` answers that
+Once the app has refused a client on an expensive path because its budget is spent (a
+print map, coverage, a batch, a route, a plan embed looked up by parameters), :class:`RefusalCache` answers that
 client's further requests to the same kind of path with the same 429 itself, until the
 ``Retry-After`` it was given has passed, without entering Flask. A flood of refused
 requests then costs a few microseconds each instead of a full request, so it cannot
 crowd out other people's searches. It decides nothing on its own: only a refusal the
-app made (Flask-Limiter's budget, busy render slots) is repeated, and only for as long
+app made for a spent Flask-Limiter budget is repeated (never "the server is busy"), and only for as long
 as the app said.
 """
 
@@ -29,6 +29,7 @@ FAMILIES = (
     "/embed/plan",
 )
 MAX_KEYS = 10_000
+BUDGET_HEADER = "X-Locator-Budget"  # set by the app on a budget refusal; never sent out
 MESSAGE = (
     "this client has used its budget of expensive requests, or the server is busy drawing "
     "maps; try again after Retry-After seconds."
@@ -59,10 +60,11 @@ class RefusalCache:
             return self._refuse(start_response, math.ceil(until - now))
 
         def watch(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            if status.startswith("429"):
+            if any(k == BUDGET_HEADER for k, _ in headers):  # a spent budget, not a busy server
                 wait = next((v for k, v in headers if k.lower() == "retry-after"), "")
                 if wait.isdigit():
                     self._remember(key, now + int(wait))
+                headers = [(k, v) for k, v in headers if k != BUDGET_HEADER]
             return start_response(status, headers, exc_info)
 
         return self.app(environ, watch)

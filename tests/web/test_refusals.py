@@ -35,7 +35,9 @@ def test_the_refusal_ends_with_its_retry_after(monkeypatch) -> None:
 
     def app(environ, start_response):
         calls.append(1)
-        start_response("429 TOO MANY REQUESTS", [("Retry-After", "1")])
+        start_response(
+            "429 TOO MANY REQUESTS", [("Retry-After", "1"), (refusals.BUDGET_HEADER, "s")]
+        )
         return [b"{}"]
 
     cache = refusals.RefusalCache(app)
