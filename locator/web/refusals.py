@@ -1,13 +1,13 @@
 """Answering a client that is over its budget, cheaply.
 
 Once the app has refused a client on an expensive path because its budget is spent (a
-print map, coverage, a batch, a route, a plan embed looked up by parameters), :class:`RefusalCache` answers that
-client's further requests to the same kind of path with the same 429 itself, until the
-``Retry-After`` it was given has passed, without entering Flask. A flood of refused
-requests then costs a few microseconds each instead of a full request, so it cannot
-crowd out other people's searches. It decides nothing on its own: only a refusal the
-app made for a spent Flask-Limiter budget is repeated (never "the server is busy"), and only for as long
-as the app said.
+print map, coverage, a batch, a route, a plan embed looked up by parameters),
+:class:`RefusalCache` answers that client's further requests to the same kind of path with
+the same 429 itself, until the ``Retry-After`` it was given has passed, without entering
+Flask. A flood of refused requests then costs a few microseconds each instead of a full
+request, so it cannot crowd out other people's searches. It decides nothing on its own:
+only a refusal the app made for a spent Flask-Limiter budget is repeated (never "the
+server is busy"), and only for as long as the app said.
 """
 
 from __future__ import annotations
