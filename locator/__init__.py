@@ -24,10 +24,12 @@ from locator import config
 __all__ = ["create_app"]
 
 
-def _work_dir(app: Flask, settings: dict[str, Any]) -> Path:
-    """Where the embedded database and queue live: the instance folder; a new temporary
-    folder for a test app without its own database, so tests never share one."""
-    if app.config["TESTING"] and not settings["DATABASE_URL"]:
+def _work_dir(app: Flask, settings: dict[str, Any], explicit: Mapping[str, Any]) -> Path:
+    """Where the embedded database and queue live: the instance folder; for a test app
+    whose ``test_config`` names no database, a new temporary folder with its own embedded
+    database and queue (whatever the environment says), so test apps never share one."""
+    if app.config["TESTING"] and "DATABASE_URL" not in explicit:
+        settings["DATABASE_URL"] = settings["QUEUE_URL"] = ""
         folder = Path(tempfile.mkdtemp(prefix="locator-test-"))
         weakref.finalize(app, shutil.rmtree, folder, True)
         return folder
@@ -61,7 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings = config.from_environment(test_config)
     app.config["TESTING"] = bool(settings.pop("TESTING", False))
     settings["STORE"] = Path(settings["STORE"] or Path(app.instance_path) / "stations.gpkg")
-    work_dir = _work_dir(app, settings)
+    work_dir = _work_dir(app, settings, test_config or {})
     app.secret_key = settings["SECRET_KEY"] or _secret_key(work_dir)
     app.extensions[EXTENSION] = load_state(settings, work_dir)
     web.register(app)

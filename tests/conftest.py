@@ -60,6 +60,16 @@ def write_dataset(folder: Path, csv_text: str, synthetic: bool = True) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _own_database(monkeypatch, tmp_path_factory) -> None:
+    """Commands and servers a test starts with the default settings get this test's own
+    database, queue and key, never the project's ``instance/`` ones."""
+    folder = tmp_path_factory.mktemp("instance")
+    monkeypatch.setenv("LOCATOR_DATABASE_URL", f"sqlite:///{folder / 'locator.db'}")
+    monkeypatch.setenv("LOCATOR_QUEUE_URL", f"sqlite:///{folder / 'queue.db'}")
+    monkeypatch.setenv("LOCATOR_SECRET_KEY", "tests")
+
+
 @pytest.fixture(scope="session")
 def regions() -> Regions:
     return load_regions(DATA)

@@ -26,6 +26,7 @@ from locator.cache import LruCache
 from locator.db.models import PlanRecord, PlanUpload, utc_now
 from locator.db.session import take_write_lock, transaction
 from locator.errors import Conflict, NotFound, TooBusy
+from locator.planning.export import summary
 from locator.planning.plan import Plan, PlanRequest
 from locator.planning.record import plan_from_json, plan_json, request_from_json, request_json
 
@@ -183,8 +184,6 @@ class PlanRegistry:
         """Record the result (``plan``) or the reason it failed (``error``)."""
         values: dict[str, Any] = {"finished_at": utc_now(), "heartbeat_at": utc_now()}
         if plan is not None:
-            from locator.planning.export import summary
-
             values |= {"status": "done", "stage": "done", "fraction": 1.0,
                        "result": plan_json(plan), "summary": summary(plan)}  # fmt: skip
         else:

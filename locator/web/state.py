@@ -113,7 +113,11 @@ def load_state(settings: dict[str, Any], work_dir: Path) -> State:
     seed_if_empty(engine, lambda: _first_start(settings, regions))
     live = LiveData(engine, build_data, poll_s=float(settings["LIVE_POLL_S"]))
     registry = PlanRegistry(engine, int(settings["PLAN_QUEUE"]), float(settings["PLAN_STALE_S"]))
-    runner = PlanRunner(registry, data_dir, regions, lambda: live.current().index)
+
+    def served_index() -> StationIndex:
+        return live.current().index
+
+    runner = PlanRunner(registry, data_dir, regions, served_index)
     huey = make_huey(str(settings["QUEUE_URL"]), work_dir, name_of=url)
     planner = Planner(
         plans=registry,
@@ -121,7 +125,7 @@ def load_state(settings: dict[str, Any], work_dir: Path) -> State:
         demand=DemandCache(data_dir),
         data_dir=data_dir,
         regions=regions,
-        index=lambda: live.current().index,
+        index=served_index,
         limits=PlanLimits(settings["PLAN_MAX_CANDIDATES"], settings["PLAN_MAX_PAIRS"]),
     )
     return State(

@@ -20,6 +20,7 @@ from locator.planning.inputs import read_candidates, read_exclusions
 from locator.planning.quotas import read_quotas
 from locator.regions import Regions
 from locator.stations.readers import read_raw
+from locator.stations.sniff import FORMATS
 from locator.stations.validation import parse_stations
 from tests.conftest import DATA
 from tests.hostile import corpus
@@ -33,14 +34,7 @@ SLOTS: dict[str, tuple[tuple[str, ...], Callable[[Path, Regions], object]]] = {
     "exclusions": (("geojson", "gpkg"), lambda p, regions: read_exclusions(p)),
     "quotas": (("csv", "xlsx"), lambda p, regions: read_quotas(p, regions.districts)),
 }
-FORMAT = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".xlsx": "xlsx",
-    ".geojson": "geojson",
-    ".json": "geojson",
-    ".gpkg": "gpkg",
-}
+FORMAT = FORMATS  # extension -> format, as the readers declare it
 # What the message must say, where the slot takes the file's format: (status, fragment).
 EXPECTED = {
     "vrt_": (422, "GDAL VRT document"),
