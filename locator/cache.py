@@ -35,3 +35,8 @@ class LruCache(Generic[V]):
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def discard(self, key: Hashable) -> None:
+        """Forget ``key`` (nothing happens when it is not kept)."""
+        with self._lock:
+            self._items.pop(key, None)

@@ -13,14 +13,16 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine, func, select, text
 
+import locator
 from locator import create_app
 from locator.db import accounts
-from locator.db.models import PlanRecord
-from locator.db.session import engine_for, transaction
+from locator.db.models import PlanRecord, User
+from locator.db.session import engine_for, transaction, upgrade
 from locator.errors import BadQuery
 from locator.planning import queue
 from locator.regions import Regions, load_regions
-from locator.web.state import state_of
+from locator.web import state as web_state
+from locator.web.state import EXTENSION, state_of
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -60,14 +62,57 @@ def write_dataset(folder: Path, csv_text: str, synthetic: bool = True) -> Path:
     return folder
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_databases: run the test once on SQLite and once on PostgreSQL"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture(autouse=True)
-def _own_database(monkeypatch, tmp_path_factory) -> None:
+def database(request: pytest.FixtureRequest, monkeypatch, tmp_path_factory) -> Iterator[str]:
     """Commands and servers a test starts with the default settings get this test's own
-    database, queue and key, never the project's ``instance/`` ones."""
+    database, queue and key, never the project's ``instance/`` ones.
+
+    In a module marked ``both_databases`` this runs twice: on SQLite (each test app its
+    own file, as ``create_app`` gives a test app) and on a fresh PostgreSQL database,
+    which every app the test builds and every command it runs share."""
     folder = tmp_path_factory.mktemp("instance")
     monkeypatch.setenv("LOCATOR_DATABASE_URL", f"sqlite:///{folder / 'locator.db'}")
     monkeypatch.setenv("LOCATOR_QUEUE_URL", f"sqlite:///{folder / 'queue.db'}")
     monkeypatch.setenv("LOCATOR_SECRET_KEY", "tests")
+    kind = getattr(request, "param", "sqlite")
+    if kind == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        monkeypatch.setenv("LOCATOR_DATABASE_URL", url)
+        own_work_dir, apps, engines = locator._work_dir, [], []
+
+        def shared_database(app, settings, explicit):
+            work_dir = own_work_dir(app, settings, explicit)
+            if app.config["TESTING"] and "DATABASE_URL" not in explicit:
+                settings["DATABASE_URL"] = url  # the queue stays the app's own
+            apps.append(app)
+            return work_dir
+
+        def recorded_engine(url: str) -> Engine:
+            engines.append(engine_for(url))
+            return engines[-1]
+
+        monkeypatch.setattr(locator, "_work_dir", shared_database)
+        monkeypatch.setattr(web_state, "engine_for", recorded_engine)
+        yield kind
+        for app in apps:  # let go of the database before it is dropped
+            if EXTENSION in app.extensions:
+                state_of(app).planner.tasks.stop()
+                state_of(app).live.close()
+        for engine in engines:
+            engine.dispose()
+        return
+    yield kind
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +149,10 @@ class PlannerClient(FlaskClient):
 def add_planner(app, name: str = "planner") -> str:
     """A planner user in ``app``'s database; returns a token of theirs."""
     engine = state_of(app).engine
-    accounts.add_user(engine, name, PLANNER_PASSWORD, "planner", actor="test")
+    with transaction(engine) as session:  # apps of one test may share a database
+        known = session.scalar(select(User.id).where(User.name == name))
+    if known is None:
+        accounts.add_user(engine, name, PLANNER_PASSWORD, "planner", actor="test")
     return accounts.create_token(engine, name, "planner", "tests", actor="test")
 
 
@@ -167,12 +215,13 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
-def _postgres_database() -> Iterator[str]:
+def _postgres_database(template: str | None = None) -> Iterator[str]:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"locator_test_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     except Exception as exc:
         admin.dispose()
         if os.environ.get("CI") == "true":
@@ -182,6 +231,23 @@ def _postgres_database() -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL database at the newest schema, copied for each test (much faster
+    than running every migration again)."""
+    for url in _postgres_database():
+        engine = engine_for(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url.rsplit("/", 1)[1]
+
+
+@pytest.fixture()
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database at the newest schema, dropped after the test."""
+    yield from _postgres_database(postgres_template)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -72,13 +72,21 @@ def commit_version(
     write lock, so two merges at once never lose each other's rows."""
     with transaction(engine) as session:
         take_write_lock(session)
-        if merge:
-            head = session.get(DatasetHead, 1)
-            if head is not None:
-                old = _load(session, head.version_id).frame
-                frame = pd.concat([old[~old["id"].isin(table.frame["id"])], table.frame])
-                table = build_table(frame, table.info)
-        return _write_version(session, table, source), len(table)
+        return add_version(session, table, source, merge=merge)
+
+
+def add_version(
+    session: Session, table: StationTable, source: Source, *, merge: bool = False
+) -> tuple[int, int]:
+    """:func:`commit_version` inside the caller's transaction, which must hold the write
+    lock (:func:`~locator.db.session.take_write_lock`) and commits both together."""
+    if merge:
+        head = session.get(DatasetHead, 1)
+        if head is not None:
+            old = _load(session, head.version_id).frame
+            frame = pd.concat([old[~old["id"].isin(table.frame["id"])], table.frame])
+            table = build_table(frame, table.info)
+    return _write_version(session, table, source), len(table)
 
 
 def seed_if_empty(engine: Engine, load: Callable[[], tuple[StationTable, Source]]) -> int | None:

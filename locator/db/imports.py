@@ -4,7 +4,9 @@ a new dataset version in one transaction, which every web worker serves within
 
 Two imports at once take turns on the database's write lock (a merge reads the served
 version under it), so neither loses the other's rows; an import killed part-way leaves
-nothing behind, because its transaction never commits.
+nothing behind, because its transaction never commits. The import page checks a file
+first and applies it only when an admin confirms (:mod:`locator.db.pending`); both paths
+validate with :func:`check_file` and commit through :func:`~locator.db.datasets.add_version`.
 """
 
 from __future__ import annotations
@@ -20,8 +22,25 @@ from locator.errors import DataError
 from locator.regions import Regions
 from locator.stations.limits import DEFAULT_LIMITS, ReadLimits
 from locator.stations.readers import read_raw
-from locator.stations.table import DatasetInfo, build_table
+from locator.stations.table import DatasetInfo, StationTable, build_table
 from locator.stations.validation import ParseResult, parse_stations
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A station file read and validated completely: its report, the table it would serve
+    (only its rows without errors) and where it came from."""
+
+    result: ParseResult
+    table: StationTable
+    source: Source
+
+    def refuse_errors(self) -> None:
+        """DataError naming the first errors when the file has any (nothing may change)."""
+        errors = self.result.errors
+        if errors:
+            first = "; ".join(str(p) for p in errors[:5])
+            raise DataError(f"{len(errors)} error(s) in {self.source.name}: {first}", errors)
 
 
 @dataclass(frozen=True)
@@ -31,6 +50,26 @@ class ImportResult:
     version: int
     count: int
     result: ParseResult
+
+
+def check_file(
+    path: Path,
+    regions: Regions,
+    *,
+    actor: str,
+    kind: str | None = None,
+    crs: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> CheckedFile:
+    """Read and validate ``path`` within ``limits`` (DataError when it cannot be read at
+    all, TooLarge past a limit); row-level problems are in the result, not raised."""
+    result = parse_stations(read_raw(path, limits=limits), regions, kind=kind, crs=crs)
+    frame = result.stations
+    synthetic = bool(frame["source"].str.contains("synthetic", case=False).any())
+    info = DatasetInfo(path.name, path.name, synthetic, f"Imported from {path.name}", "")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    report = tuple(p.to_dict() for p in result.problems)
+    return CheckedFile(result, build_table(frame, info), Source(path.name, digest, actor, report))
 
 
 def import_file(
@@ -47,16 +86,7 @@ def import_file(
     """Validate ``path`` (within ``limits``) and commit it as the served version; with
     ``merge``, rows of the served version whose id the file lacks are kept. DataError
     (TooLarge past a limit) when the file has any error: then nothing changes."""
-    result = parse_stations(read_raw(path, limits=limits), regions, kind=kind, crs=crs)
-    if result.errors:
-        first = "; ".join(str(p) for p in result.errors[:5])
-        raise DataError(f"{len(result.errors)} error(s) in {path.name}: {first}", result.errors)
-    frame = result.stations
-    synthetic = bool(frame["source"].str.contains("synthetic", case=False).any())
-    info = DatasetInfo(path.name, path.name, synthetic, f"Imported from {path.name}", "")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    report = tuple(p.to_dict() for p in result.problems)
-    version, count = commit_version(
-        engine, build_table(frame, info), Source(path.name, digest, actor, report), merge=merge
-    )
-    return ImportResult(version, count, result)
+    checked = check_file(path, regions, actor=actor, kind=kind, crs=crs, limits=limits)
+    checked.refuse_errors()
+    version, count = commit_version(engine, checked.table, checked.source, merge=merge)
+    return ImportResult(version, count, checked.result)

@@ -39,10 +39,18 @@ class LiveData(Generic[T]):
         self.version = version
         self._current = build(version, load_version(engine, version))
         self._lock = threading.Lock()
+        self._stop = threading.Event()
         if poll_s > 0:
             threading.Thread(
-                target=_poll, args=(weakref.ref(self), poll_s), name="locator-live", daemon=True
+                target=_poll,
+                args=(weakref.ref(self), self._stop, poll_s),
+                name="locator-live",
+                daemon=True,
             ).start()
+
+    def close(self) -> None:
+        """Stop following the served version (the poller ends within ``poll_s``)."""
+        self._stop.set()
 
     def current(self) -> T:
         """What was built from the served version (read it once per request)."""
@@ -60,8 +68,7 @@ class LiveData(Generic[T]):
             return True
 
 
-def _poll(ref: weakref.ref[LiveData[object]], poll_s: float) -> None:
-    stop = threading.Event()
+def _poll(ref: weakref.ref[LiveData[object]], stop: threading.Event, poll_s: float) -> None:
     while not stop.wait(poll_s):
         live = ref()
         if live is None:

@@ -137,6 +137,41 @@ class PlanUpload(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class PendingImport(Base):
+    """A station file uploaded on the import page, waiting for an admin to confirm it.
+
+    ``options`` holds how to read it (kind, crs, merge), ``based_on`` the version served
+    when it was checked, and ``summary`` what the page showed (report and changes);
+    ``status`` is ``pending``, ``applied`` or ``discarded``.
+    """
+
+    __tablename__ = "pending_imports"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_by: Mapped[str] = mapped_column(String(80))
+    source_name: Mapped[str] = mapped_column(String(255))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    based_on: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+
+
+class PlanImage(Base):
+    """A published plan's rendered map (``key`` names view, format and style), kept so
+    that every web worker serves it without drawing it again."""
+
+    __tablename__ = "plan_images"
+    plan_id: Mapped[str] = mapped_column(
+        ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
 class WriteLock(Base):
     """One row that writes which must not interleave (plan submissions, new dataset
     versions) update first, so they take turns on every database."""

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.orm import defer
 
 from locator.cache import LruCache
-from locator.db.models import PlanRecord, PlanUpload, utc_now
+from locator.db.models import AuditEntry, PlanImage, PlanRecord, PlanUpload, utc_now
 from locator.db.session import take_write_lock, transaction
 from locator.errors import Conflict, NotFound, TooBusy
 from locator.planning.export import summary
@@ -63,8 +64,20 @@ def request_key(request: PlanRequest) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _status(row: PlanRecord) -> JobStatus:
-    curve = (row.result or {}).get("result", {}).get("curve") if row.status == "done" else None
+@dataclass(frozen=True)
+class PlanPage:
+    """Plans newest first, from ``offset``: at most ``limit`` of ``total``. Their
+    ``curve`` is None (listing does not read results)."""
+
+    plans: tuple[JobStatus, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+def _status(row: PlanRecord, with_curve: bool = True) -> JobStatus:
+    done = row.status == "done" and with_curve
+    curve = (row.result or {}).get("result", {}).get("curve") if done else None
     return JobStatus(
         row.id, request_from_json(row.request), row.status, row.stage, row.fraction, row.created_at,
         row.started_at, row.finished_at, row.summary, curve, row.error, row.name,
@@ -113,6 +126,8 @@ class PlanRegistry:
                 session.add(
                     PlanUpload(plan_id=plan_id, field=field, filename=filename, content=content)
                 )
+            detail = {"name": name, "files": sorted(uploads)}
+            session.add(AuditEntry(actor=actor, action="plan", target=plan_id, detail=detail))
         return plan_id
 
     def get(self, plan_id: str) -> JobStatus:
@@ -124,20 +139,86 @@ class PlanRegistry:
                 raise NotFound(f"no plan {plan_id!r}.")
             return _status(row)
 
-    def find(self, request: PlanRequest) -> str | None:
-        """The newest kept plan (not failed) for exactly this request, if any."""
+    def find(self, request: PlanRequest, published_only: bool = False) -> str | None:
+        """The newest kept plan (not failed) for exactly this request, if any; with
+        ``published_only``, the newest published one (published plans are done)."""
+        query = select(PlanRecord.id).where(PlanRecord.request_key == request_key(request))
+        if published_only:
+            query = query.where(PlanRecord.published.is_(True), PlanRecord.status == "done")
+        else:
+            query = query.where(PlanRecord.status != "failed")
         with transaction(self.engine) as session:
             return session.scalar(
-                select(PlanRecord.id)
-                .where(PlanRecord.request_key == request_key(request))
-                .where(PlanRecord.status != "failed")
-                .order_by(PlanRecord.created_at.desc())
-                .limit(1)
+                query.order_by(PlanRecord.created_at.desc(), PlanRecord.id.desc()).limit(1)
             )
 
+    def page(self, limit: int, offset: int = 0) -> PlanPage:
+        """Plans newest first (``limit`` from ``offset``), without their results."""
+        self.reap()
+        with transaction(self.engine) as session:
+            total = session.scalar(select(func.count()).select_from(PlanRecord)) or 0
+            rows = session.scalars(
+                select(PlanRecord)
+                .options(defer(PlanRecord.result))
+                .order_by(PlanRecord.created_at.desc(), PlanRecord.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+            found = tuple(_status(row, with_curve=False) for row in rows)
+        return PlanPage(found, int(total), offset, limit)
+
+    def change(
+        self, plan_id: str, actor: str, *, name: str | None = None, published: bool | None = None
+    ) -> JobStatus:
+        """Rename, publish or unpublish a plan, audited; NotFound for an unknown id,
+        Conflict when publishing a plan that is not done. Unpublishing drops its kept
+        images (:mod:`locator.planning.images`)."""
+        with transaction(self.engine) as session:
+            row = session.get(PlanRecord, plan_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no plan {plan_id!r}.")
+            if published and row.status != "done":
+                raise Conflict(
+                    f"plan {plan_id} is {row.status}; only a done plan can be published."
+                )
+            detail: dict[str, Any] = {}
+            if name is not None and name != row.name:
+                detail["name"] = [row.name, name]
+                row.name = name
+            if published is not None and published != row.published:
+                detail["published"] = published
+                row.published = published
+            if not row.published:
+                session.execute(delete(PlanImage).where(PlanImage.plan_id == plan_id))
+            session.add(AuditEntry(actor=actor, action="change plan", target=plan_id,
+                                   detail=detail))  # fmt: skip
+            session.flush()
+            return _status(row)
+
+    def delete(self, plan_id: str, actor: str) -> None:
+        """Delete a plan with its files and images, audited; NotFound for an unknown id.
+        A worker still running it finds no row to report to, which is harmless."""
+        with transaction(self.engine) as session:
+            row = session.get(PlanRecord, plan_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no plan {plan_id!r}.")
+            detail = {"name": row.name, "status": row.status, "created_by": row.created_by}
+            for table in (PlanImage, PlanUpload):  # the foreign keys cascade too
+                session.execute(delete(table).where(table.plan_id == plan_id))
+            session.execute(delete(PlanRecord).where(PlanRecord.id == plan_id))
+            session.add(AuditEntry(actor=actor, action="delete plan", target=plan_id,
+                                   detail=detail))  # fmt: skip
+        self._plans.discard(plan_id)
+
     def plan(self, plan_id: str) -> Plan:
-        """The finished plan; Conflict while it is queued or running, or when it failed."""
+        """The finished plan; NotFound when there is none (deleted, perhaps by another
+        worker), Conflict while it is queued or running, or when it failed."""
+        with transaction(self.engine) as session:
+            status = session.scalar(select(PlanRecord.status).where(PlanRecord.id == plan_id))
         found = self._plans.get(plan_id)
+        if status is None:
+            self._plans.discard(plan_id)
+            raise NotFound(f"no plan {plan_id!r}.")
         if found is not None:
             return found
         job = self.get(plan_id)

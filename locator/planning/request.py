@@ -29,7 +29,9 @@ MAX_NEW = 100_000
 MAX_SPACING_M = 50_000.0
 MAX_TIME_LIMIT_S = 300.0
 DEFAULT_TIME_LIMIT_S = 60.0
+MAX_NAME_CHARS = 120
 PLAN_FIELDS = (
+    "name",
     "region",
     "new",
     "radius_m",
@@ -84,6 +86,31 @@ def check_fields(options: Mapping[str, Any], files: Mapping[str, Any]) -> None:
     unknown = sorted(set(files) - set(UPLOADS))
     if unknown:
         raise BadQuery(f"unknown file field {', '.join(unknown)}; use {', '.join(UPLOADS)}.")
+
+
+def parse_name(value: Any) -> str:
+    """A plan's name: text, stripped, at most ``MAX_NAME_CHARS`` characters ("" when absent)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadQuery(f"name must be text, got {params.shown(value)}.")
+    name = value.strip()
+    if len(name) > MAX_NAME_CHARS:
+        raise BadQuery(f"name has {len(name)} characters; use at most {MAX_NAME_CHARS}.")
+    return name
+
+
+def read_plan_change(body: Any) -> tuple[str | None, bool | None]:
+    """``name`` and ``published`` from a JSON object changing a plan (None: unchanged)."""
+    if not isinstance(body, dict) or not body:
+        raise BadQuery('send a JSON object like {"name": "east side", "published": true}.')
+    unknown = sorted(set(body) - {"name", "published"})
+    if unknown:
+        raise BadQuery(f"unknown field {', '.join(unknown)}; use name and published.")
+    published = body.get("published")
+    if "published" in body and not isinstance(published, bool):
+        raise BadQuery(f"published must be true or false, got {params.shown(published)}.")
+    return (parse_name(body["name"]) if "name" in body else None), published
 
 
 def read_plan_request(

@@ -111,9 +111,10 @@ class Planner:
         self.tasks.enqueue(plan_id)
         return plan_id
 
-    def find(self, request: PlanRequest) -> str | None:
-        """The id of a kept (queued, running or finished) plan for exactly this request."""
-        return self.plans.find(normalised(request))
+    def find(self, request: PlanRequest, published_only: bool = False) -> str | None:
+        """The id of a kept (queued, running or finished) plan for exactly this request;
+        with ``published_only``, of the newest published one."""
+        return self.plans.find(normalised(request), published_only=published_only)
 
 
 def disc_cells(radius_m: float, cell_m: float, cells: int) -> float:

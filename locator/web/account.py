@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+from flask_wtf.csrf import CSRFError
 
 from locator.db import accounts
 from locator.db.models import AuditEntry
@@ -38,7 +39,11 @@ def sign_in() -> Any:
     next_url = _safe_next(request.args.get("next"))
     name, error, status = "", None, 200
     if request.method == "POST":
-        check_csrf()
+        try:
+            check_csrf()
+        except CSRFError:  # a form left open past the session: ask again, on the page
+            error = _("This form has expired. Please sign in again.")
+            return render_template("sign_in.html", name="", error=error, next_url=next_url), 400
         budget.charge_sign_in()
         name = request.form.get("name", "")[:80]
         found = accounts.sign_in(state().engine, name, request.form.get("password", ""))

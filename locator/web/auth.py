@@ -109,6 +109,7 @@ def require(role: str) -> Callable[[F], F]:
             g.identity = found
             return view(*args, **kwargs)
 
+        checked.required_role = role  # type: ignore[attr-defined]  # read by the tests
         return checked  # type: ignore[return-value]
 
     return decorate

@@ -1,7 +1,7 @@
 """Blueprint for embeddable maps: ``/embed/<view>`` (an iframe's page) and ``/oembed``.
 
 Views: ``stations`` (every station, read-only), ``coverage`` (district choropleth of the
-covered share of modelled demand, from ``/api/v1/coverage``) and ``plan`` (a finished
+covered share of modelled demand, from ``/api/v1/coverage``) and ``plan`` (a published
 plan's proposed sites, ``plan=<id>``). Flags are parsed by :mod:`locator.maps.embed`; a bad
 one is an HTML page with status 400 (the page sits in somebody's iframe), while ``/oembed``
 answers in the API's JSON error shape. Embed pages may be framed by the origins of
@@ -189,6 +189,7 @@ def embed_page(view: str) -> Any:
     if flags.view == "coverage":
         districts = state().regions.districts
         mine = districts[districts["province_adcode"] == PROVINCES[flags.region]]
+        mine = i18n.with_place_names(mine, current_lang())
         outlines = embed.district_outlines(mine, embed.display_datum(flags.tiles))
         parts["coverage"] = _url(
             "coverage.coverage_summary",
@@ -204,56 +205,65 @@ def embed_page(view: str) -> Any:
     return _map_page(flags, parts, [stations["summary"]], legend)
 
 
-def _plan(flags: Flags) -> Any:
-    """A finished plan's sites; a friendly page while it runs, when it failed or is gone.
+def _published_plan_id(flags: Flags) -> str | None:
+    """The id of the published plan a plan embed shows (by ``plan``, or the newest run with
+    ``new`` and the other parameters), or None when there is none to show."""
+    if flags.plan is None:
+        charge()  # as the embed page: a lookup by parameters counts against the budget
+        request = PlanRequest(
+            region=flags.region,
+            new=flags.new or 1,
+            radius_m=flags.radius_m,
+            kind=flags.kind,
+            amenities=flags.amenities,
+        )
+        return state().planner.find(request, published_only=True)
+    try:
+        job = state().planner.plans.get(flags.plan)
+    except NotFound:
+        return None
+    return job.id if job.published else None
 
-    With ``new`` instead of ``plan``, a kept plan run with those parameters is shown; an
-    embed never starts one.
+
+def _plan(flags: Flags) -> Any:
+    """A published plan's sites; a friendly 404 page for any other plan.
+
+    Embeds are public and never read the session, so they show only what a planner has
+    published (published plans are done). With ``new`` instead of ``plan``, the newest
+    published plan run with those parameters is shown; an embed never starts one.
     """
     plan_id = flags.plan
-    try:
+    if plan_id is None:
+        charge()  # a lookup by parameters: the budget keeps floods of them cheap
+        plan_id = state().planner.find(
+            PlanRequest(
+                region=flags.region,
+                new=flags.new or 1,
+                radius_m=flags.radius_m,
+                kind=flags.kind,
+                amenities=flags.amenities,
+            ),
+            published_only=True,
+        )
         if plan_id is None:
-            charge()  # a lookup by parameters: the budget keeps floods of them cheap
-            plan_id = state().planner.find(
-                PlanRequest(
-                    region=flags.region,
-                    new=flags.new or 1,
-                    radius_m=flags.radius_m,
-                    kind=flags.kind,
-                    amenities=flags.amenities,
-                )
+            message = _(
+                "No plan with these settings has been published yet. A planner can run and "
+                "publish it; this map then shows it."
             )
-            if plan_id is None:
-                return _page(
-                    flags,
-                    404,
-                    message=_(
-                        "No plan with these settings has been run yet. A planner can run it on "
-                        "the planner page; this map then shows it."
-                    ),
-                )
+            return _page(flags, 404, message=message)
+    try:
         job = state().planner.plans.get(plan_id)
     except NotFound:
+        job = None
+    if job is None or not job.published:
         message = _(
-            "This plan is not available. Plans are kept in memory only until the server "
-            "restarts; start it again to embed it."
+            "This plan is not available: a planner has not published it, or it was deleted."
         )
         return _page(flags, 404, message=message)
-    if job.status == "failed":
-        return _page(
-            flags, message=_("This plan could not be computed, so there is nothing to show.")
-        )
-    if job.status != "done":
-        message = _(
-            "This plan is still being computed (%(done)s done). "
-            "The map appears when it is finished.",
-            done=format_percent(job.fraction),
-        )
-        poll = url_for("plans.plan_status", plan_id=job.id)
-        return _page(flags, message=message, embed_config={"poll": poll, "id": flags.id})
     plan = state().planner.plans.plan(job.id)
     req = plan.request
-    sites = embed.plan_sites(plan.sites, embed.display_datum(flags.tiles))
+    named = i18n.with_place_names(plan.sites, current_lang())
+    sites = embed.plan_sites(named, embed.display_datum(flags.tiles))
     stations = _stations_part(flags, req.station_kind, req.amenities)
     parts: dict[str, Any] = {"sites": sites, "bounds": sites["bounds"]}
     legend = [("site", _("Proposed new site"))]
@@ -327,7 +337,8 @@ def oembed() -> Any:
         - {name: url, in: query, required: true, schema: {type: string},
            example: 'http://localhost/embed/coverage?region=beijing&lang=en'}
         - {name: maxwidth, in: query, schema: {type: integer, minimum: 1, maximum: 10000},
-           example: 400, description: 'pixels; the answer is at most 600 wide'}
+           example: 400, description: 'pixels; the answer is at most 600 wide, and its
+             height keeps the frame''s proportions at that width'}
         - {name: maxheight, in: query, schema: {type: integer, minimum: 1, maximum: 10000},
            description: 'pixels; the answer is at most the embed''s own height'}
         - {name: format, in: query, schema: {type: string, enum: [json], default: json},
@@ -361,7 +372,7 @@ def oembed() -> Any:
                 height: 540
         400: {description: 'url missing, a bad embed flag, or a bad maxwidth or maxheight',
               content: {application/json: {schema: Error}}}
-        404: {description: 'the url is not an embed of this server',
+        404: {description: 'the url is not an embed of this server, or names no published plan',
               content: {application/json: {schema: Error}}}
         501: {description: 'a format other than json', content: {application/json: {schema: Error}}}
     """
@@ -373,9 +384,14 @@ def oembed() -> Any:
         raise BadQuery("url is required: the address of an embed, e.g. /embed/stations.")
     view, query = _embed_target(url)
     flags = parse_request_flags(view, query)
-    width = params.parse_int("maxwidth", args.get("maxwidth"), embed.WIDTH_PX, 1, 10_000)
-    height = params.parse_int("maxheight", args.get("maxheight"), 10_000, 1, 10_000)
-    width, height = min(width, embed.WIDTH_PX), min(height, embed.height_px(flags))
+    max_width = params.parse_int("maxwidth", args.get("maxwidth"), embed.WIDTH_PX, 1, 10_000)
+    max_height = params.parse_int("maxheight", args.get("maxheight"), 10_000, 1, 10_000)
+    if view == "plan" and not _published_plan_id(flags):
+        raise NotFound(
+            "no published plan matches this embed: a planner has not published it, or it "
+            "was deleted."
+        )
+    width, height = embed.frame_size_px(flags, max_width, max_height)
     src = external_url("embeds.embed", view=view)
     if query:
         src += "?" + urlencode(query)

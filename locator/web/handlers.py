@@ -2,7 +2,9 @@
 
 Every :class:`~locator.errors.LocatorError`, and every HTTP error under ``/api/`` and
 ``/oembed`` (including an unexpected 500, which shows no traceback), leaves as the one
-JSON shape of :func:`locator.errors.error_body`. The headers the error would carry stay:
+JSON shape of :func:`locator.errors.error_body`, as does a write sent without the
+session's CSRF token (Flask-WTF's CSRFError), wherever it is. The headers the error
+would carry stay:
 ``Allow`` on a 405, ``Retry-After`` on a 429 (from :class:`~locator.errors.TooBusy`,
 which says when to come back). Pages keep werkzeug's HTML error pages. A request for a
 host name not in LOCATOR_TRUSTED_HOSTS is a 400 that does not repeat the name. The headers
@@ -14,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException, SecurityError
 
 from locator.errors import LocatorError, TooBusy, error_body
@@ -43,6 +46,10 @@ def locator_error(exc: LocatorError) -> Any:
 def register(app: Flask) -> None:
     """Install the error handlers on ``app``."""
     app.register_error_handler(LocatorError, locator_error)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        return error_response(400, exc.description or "The CSRF token is missing.")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

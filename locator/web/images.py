@@ -11,22 +11,32 @@ nearby radii share one drawing. A map not in the cache is counted against the cl
 budget (:mod:`locator.web.budget`) and drawn in one of the worker's render slots within
 the request's deadline (:mod:`locator.web.work`). A GET never starts a plan: ``new=``
 draws a plan already run with those parameters.
+
+Anonymous readers get only published plans (404 for any other); a caller with the planner
+role (token or signed-in session) may draw any done plan. A published plan's images are
+also kept in the database (:mod:`locator.planning.images`), so every worker serves them
+without drawing them again, with ``Cache-Control: public`` and an ``ETag``; an unpublished
+plan's image is ``private``.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from locator import params
-from locator.errors import BadQuery, NotFound
+from locator.errors import BadQuery, NotFound, Unauthorized
 from locator.maps.embed import MAX_EMBED_NEW
+from locator.planning import images as kept_images
 from locator.planning.plan import REGION_KIND, PlanRequest
+from locator.planning.registry import JobStatus
 from locator.planning.request import parse_radius, parse_region, rounded_radius
 from locator.render import scene, sheet
 from locator.web import i18n
+from locator.web.auth import identity
 from locator.web.budget import charge
 from locator.web.state import data, state
 from locator.web.work import render
@@ -84,8 +94,24 @@ def _coverage(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rende
     return ("coverage", style, region, kind, keys, radius_m), draw
 
 
-def _plan(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rendered]]:
-    """The cache key of the plan map asked for, and a function drawing it."""
+def _planner_asks() -> bool:
+    """Whether the caller has the planner role. Without a token or a session cookie the
+    session is not touched (so the answer does not vary by cookie); a bad token is an
+    anonymous reader here."""
+    cookie = current_app.config["SESSION_COOKIE_NAME"]
+    if "Authorization" not in request.headers and cookie not in request.cookies:
+        return False
+    try:
+        found = identity()
+    except Unauthorized:
+        return False
+    return found is not None and found.may("planner")
+
+
+def _plan(
+    style: scene.MapStyle,
+) -> tuple[Hashable, Callable[[], scene.Rendered], JobStatus]:
+    """The cache key of the plan map asked for, a function drawing it, and the plan."""
     args = request.args
     plan_id = args.get("plan")
     if bool(plan_id) == bool(args.get("new")):
@@ -94,6 +120,7 @@ def _plan(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rendered]
             "sites> with region, radius_m, kind and amenities, as for the embeds."
         )
     st = state()
+    planner = _planner_asks()
     if not plan_id:  # a kept plan for these parameters; a GET never starts one
         region = parse_region(args.get("region"), st.regions)
         kind = params.parse_kind(args.get("kind"))
@@ -104,13 +131,21 @@ def _plan(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rendered]
                 radius_m=parse_radius(args.get("radius_m"), region, kind or REGION_KIND[region]),
                 kind=kind,
                 amenities=params.parse_amenities(args.get("amenities")),
-            )
+            ),
+            published_only=not planner,
         )
         if plan_id is None:
             raise NotFound(
-                "no plan with these parameters has been run; start one with POST /api/v1/plans."
+                "no plan with these parameters has been run and published; start one with "
+                "POST /api/v1/plans."
             )
-    plan = st.planner.plans.plan(plan_id)  # 404 unknown, 409 not done or failed
+    job = st.planner.plans.get(plan_id)  # 404 unknown
+    if not (job.published or planner):
+        raise NotFound(
+            f"no published plan {plan_id!r}; a planner publishes plans on /plans, and may "
+            "draw unpublished ones with their token."
+        )
+    plan = st.planner.plans.plan(plan_id)  # 409 not done or failed
     modelled = plan.request.demand_path is None
     demand = st.planner.demand
 
@@ -124,7 +159,7 @@ def _plan(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rendered]
             dataset=data().table.info,
         )
 
-    return ("plan", style, plan_id), draw
+    return ("plan", style, plan_id), draw, job
 
 
 @bp.get("/maps/<any(coverage, plan):view>.<any(png, svg):fmt>")
@@ -183,25 +218,46 @@ def map_image(view: str, fmt: str) -> Any:
     """
     _check_names(view)
     style = _style(fmt)
-    key, draw = _coverage(style) if view == "coverage" else _plan(style)
-    cache = state().images
+    job = None
+    if view == "coverage":
+        key, draw = _coverage(style)
+    else:
+        key, draw, job = _plan(style)
+    published = job is not None and job.published
+    cache, engine = state().images, state().engine
+    stored_key = kept_images.image_key(view, style)  # the plan's own images in the database
     image = cache.get(key)
+    if image is None and job is not None and published:
+        stored = kept_images.find(engine, job.id, stored_key)
+        if stored is not None:
+            image = scene.Rendered(stored.content, stored.media_type, style.lang, (0, 0), 0.0)
+            cache.put(key, image)
+    elif image is not None and job is not None and published and image.lang == style.lang:
+        # drawn here before it was (re)published: offer it to the other workers too
+        kept_images.keep(engine, job.id, stored_key, image.media_type, image.body)
     if image is None:
         charge()
 
         def draw_and_keep() -> scene.Rendered:  # kept even if the request gives up waiting
             drawn = draw()
             cache.put(key, drawn)
+            if job is not None and published and drawn.lang == style.lang:
+                kept_images.keep(engine, job.id, stored_key, drawn.media_type, drawn.body)
             return drawn
 
         image = render(draw_and_keep, f"drawing the {view} map")
-    return Response(
+    private = job is not None and not published  # only a planner sees it
+    response = Response(
         image.body,
         mimetype=image.media_type,
         headers={
             "Content-Disposition": f'inline; filename="{view}-map.{fmt}"',
             "Content-Language": image.lang,
             "Vary": "Accept-Language",
-            "Cache-Control": "public, max-age=300",
+            "Cache-Control": "private, no-cache" if private else "public, max-age=300",
         },
     )
+    if published:
+        response.set_etag(hashlib.sha256(image.body).hexdigest())
+        response.make_conditional(request)
+    return response

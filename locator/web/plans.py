@@ -4,7 +4,9 @@
 :mod:`locator.planning.request`; a bad uploaded demand, candidate or exclusion file a
 422, all before anything is queued), then queues the plan with the app's
 :class:`~locator.planning.service.Planner` and answers 202 with the plan's URL.
-Clients poll ``GET /plans/<id>`` and then download the sites. Each POST is counted
+Clients poll ``GET /plans/<id>`` and then download the sites. Planners list plans
+(``GET /plans``), rename, publish or unpublish them (``PATCH /plans/<id>``) and delete them
+(``DELETE /plans/<id>``); each change is audited by the registry. Each POST is counted
 against the client's budget (:mod:`locator.web.budget`); one that takes longer than the
 request deadline to read and check (:mod:`locator.web.work`) is not queued (503).
 """
@@ -20,11 +22,18 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request, url_for
 
+from locator import params
 from locator.errors import BadQuery
 from locator.planning import export
 from locator.planning.plan import PlanRequest
 from locator.planning.registry import JobStatus
-from locator.planning.request import UPLOADS, read_plan_request, region_districts
+from locator.planning.request import (
+    UPLOADS,
+    parse_name,
+    read_plan_change,
+    read_plan_request,
+    region_districts,
+)
 from locator.stations import readers
 from locator.web.auth import require
 from locator.web.bodies import json_body, loads
@@ -33,6 +42,7 @@ from locator.web.state import data, state
 from locator.web.work import check_deadline
 
 bp = Blueprint("plans", __name__, url_prefix="/api/v1")
+DEFAULT_PAGE, MAX_PAGE = 50, 500  # plans listed at once
 
 
 def _options() -> dict[str, Any]:
@@ -94,6 +104,8 @@ def submit_plan() -> Any:
               required: [new]
               additionalProperties: false
               properties: &fields
+                name: {type: string, maxLength: 120,
+                       description: 'what planners call the plan (stripped); default empty'}
                 region: {type: string, enum: [beijing, shaanxi], default: beijing}
                 new: {type: integer, minimum: 1, maximum: 100000,
                       description: 'new sites to place; at most the candidate sites'}
@@ -190,10 +202,12 @@ def submit_plan() -> Any:
     st = state()
     folder = Path(tempfile.mkdtemp(prefix="locator-upload-"))
     try:  # the files go into the database with the plan; this copy is only for checking
-        plan_request = read_plan_request(_options(), _saved_uploads(folder), st.regions)
+        options = _options()
+        plan_request = read_plan_request(options, _saved_uploads(folder), st.regions)
         job_id = st.planner.queue(
             plan_request,
             actor=g.identity.name,
+            name=parse_name(options.get("name")),
             ready=lambda: check_deadline("reading and checking this plan"),
         )
     finally:
@@ -230,6 +244,8 @@ def _request_json(plan_request: PlanRequest) -> dict[str, Any]:
 def _status_json(job: JobStatus) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": job.id,
+        "name": job.name,
+        "published": job.published,
         "status": job.status,
         "progress": {"stage": job.stage, "fraction": round(job.fraction, 3)},
         "request": _request_json(job.request),
@@ -268,9 +284,12 @@ def plan_status(plan_id: str) -> Any:
             application/json:
               schema:
                 type: object
-                required: [id, status, progress, request, created_at, synthetic]
+                required: [id, name, published, status, progress, request, created_at,
+                           synthetic]
                 properties:
                   id: {type: string}
+                  name: {type: string}
+                  published: {type: boolean}
                   status: {type: string, enum: [queued, running, done, failed]}
                   progress:
                     type: object
@@ -288,6 +307,8 @@ def plan_status(plan_id: str) -> Any:
                   downloads: {type: object, additionalProperties: {type: string}}
               example:
                 id: NoGLRAopB1c
+                name: east side, 2 sites
+                published: false
                 status: done
                 progress: {stage: done, fraction: 1.0}
                 request: {region: beijing, new: 2, radius_m: 1000.0, kind: warm_heart,
@@ -300,10 +321,183 @@ def plan_status(plan_id: str) -> Any:
                           gap: 0.0}
                 curve: [0.125, 0.75, 0.9375]
                 downloads: {csv: /api/v1/plans/NoGLRAopB1c/sites.csv}
-        404: {description: 'no such plan (plans are kept in memory, the last 50 finished)',
+        404: {description: 'no such plan (never made, or deleted)',
               content: {application/json: {schema: Error}}}
     """
     return _status_json(state().planner.plans.get(plan_id))
+
+
+def _item_json(job: JobStatus) -> dict[str, Any]:
+    """A plan as the list shows it: who ran it, when, with what, and its coverage."""
+    out: dict[str, Any] = {
+        "id": job.id,
+        "name": job.name,
+        "created_by": job.created_by,
+        "created_at": _time(job.created_at),
+        "finished_at": _time(job.finished_at),
+        "status": job.status,
+        "published": job.published,
+        "request": _request_json(job.request),
+        "url": url_for("plans.plan_status", plan_id=job.id),
+    }
+    if job.summary is not None:
+        out["covered_share_before"] = job.summary["covered_share_before"]
+        out["covered_share_after"] = job.summary["covered_share_after"]
+    return out
+
+
+@bp.get("/plans")
+@require("planner")
+def plan_list() -> Any:
+    """The plans, newest first, a page at a time (planner role).
+    ---
+    get:
+      summary: List plans, newest first (planner role)
+      security: [{token: []}]
+      description: 'Who ran which plan, when and with what inputs, its status, whether it
+        is published and, when done, the covered share before and after. Pages with limit
+        and offset; next is the URL of the next page, or null on the last.'
+      parameters:
+        - {name: limit, in: query, example: 20,
+           schema: {type: integer, minimum: 1, maximum: 500, default: 50}}
+        - {name: offset, in: query, example: 0,
+           schema: {type: integer, minimum: 0, maximum: 1000000, default: 0}}
+      responses:
+        200:
+          description: 'a page of plans'
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [plans, total, limit, offset, next]
+                properties:
+                  plans:
+                    type: array
+                    items:
+                      type: object
+                      required: [id, name, created_by, created_at, status, published,
+                                 request, url]
+                      properties:
+                        id: {type: string}
+                        name: {type: string}
+                        created_by: {type: string}
+                        created_at: {type: string, format: date-time}
+                        finished_at: {type: string, format: date-time, nullable: true}
+                        status: {type: string, enum: [queued, running, done, failed]}
+                        published: {type: boolean}
+                        request: {type: object}
+                        url: {type: string}
+                        covered_share_before: {type: number, minimum: 0, maximum: 1}
+                        covered_share_after: {type: number, minimum: 0, maximum: 1}
+                  total: {type: integer, minimum: 0}
+                  limit: {type: integer, minimum: 1}
+                  offset: {type: integer, minimum: 0}
+                  next: {type: string, nullable: true}
+              example:
+                plans:
+                  - {id: NoGLRAopB1c, name: east side, created_by: li,
+                     created_at: '2024-05-01T08:00:00+00:00',
+                     finished_at: '2024-05-01T08:00:01+00:00', status: done,
+                     published: true, request: {region: beijing, new: 2},
+                     url: /api/v1/plans/NoGLRAopB1c, covered_share_before: 0.125,
+                     covered_share_after: 0.9375}
+                total: 1
+                limit: 50
+                offset: 0
+                next: null
+        400: {description: 'bad limit or offset', content: {application/json: {schema: Error}}}
+        401: Unauthorized
+        403: Forbidden
+    """
+    args = request.args
+    unknown = sorted(set(args) - {"limit", "offset"})
+    if unknown:
+        raise BadQuery(f"unknown parameter {', '.join(unknown)}; use limit and offset.")
+    limit = params.parse_int("limit", args.get("limit"), DEFAULT_PAGE, 1, MAX_PAGE)
+    offset = params.parse_int("offset", args.get("offset"), 0, 0, 1_000_000)
+    page = state().planner.plans.page(limit, offset)
+    more = offset + len(page.plans) < page.total
+    return {
+        "plans": [_item_json(job) for job in page.plans],
+        "total": page.total,
+        "limit": limit,
+        "offset": offset,
+        "next": url_for("plans.plan_list", limit=limit, offset=offset + limit) if more else None,
+    }
+
+
+@bp.patch("/plans/<plan_id>")
+@require("planner")
+def change_plan(plan_id: str) -> Any:
+    """Rename, publish or unpublish a plan (planner role).
+    ---
+    patch:
+      summary: Rename, publish or unpublish a plan (planner role)
+      security: [{token: []}]
+      description: 'Body: {"name": "...", "published": true|false}, either or both. Only
+        a done plan can be published; published plans are what embeds and anonymous print
+        maps show. Unpublishing drops the plan''s kept map images.'
+      parameters:
+        - {name: plan_id, in: path, required: true, schema: {type: string},
+           example: NoGLRAopB1c}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              minProperties: 1
+              additionalProperties: false
+              properties:
+                name: {type: string, maxLength: 120}
+                published: {type: boolean}
+            example: {name: east side, published: true}
+      responses:
+        200:
+          description: 'the plan as the list shows it'
+          content:
+            application/json:
+              schema: {type: object, required: [id, name, published, status]}
+              example: {id: NoGLRAopB1c, name: east side, created_by: li, status: done,
+                        published: true, request: {region: beijing, new: 2},
+                        url: /api/v1/plans/NoGLRAopB1c}
+        400: {description: 'not a JSON object of name and published, or a name over 120
+              characters; a signed-in browser without its CSRF token',
+              content: {application/json: {schema: Error}}}
+        401: Unauthorized
+        403: Forbidden
+        404: {description: 'no such plan', content: {application/json: {schema: Error}}}
+        409: {description: 'publishing a plan that is not done',
+              content: {application/json: {schema: Error}}}
+    """
+    name, published = read_plan_change(json_body())
+    job = state().planner.plans.change(plan_id, g.identity.name, name=name, published=published)
+    return _item_json(job)
+
+
+@bp.delete("/plans/<plan_id>")
+@require("planner")
+def delete_plan(plan_id: str) -> Any:
+    """Delete a plan, its files and its kept images (planner role).
+    ---
+    delete:
+      summary: Delete a plan (planner role)
+      security: [{token: []}]
+      description: 'A queued or running plan is deleted too; its worker finds nothing to
+        report to.'
+      parameters:
+        - {name: plan_id, in: path, required: true, schema: {type: string},
+           example: NoGLRAopB1c}
+      responses:
+        204: {description: 'deleted'}
+        400: {description: 'a signed-in browser without its CSRF token',
+              content: {application/json: {schema: Error}}}
+        401: Unauthorized
+        403: Forbidden
+        404: {description: 'no such plan', content: {application/json: {schema: Error}}}
+    """
+    state().planner.plans.delete(plan_id, g.identity.name)
+    return Response(status=204)
 
 
 @bp.get("/plans/<plan_id>/sites.<any(geojson, csv, gpkg):fmt>")
@@ -313,8 +507,11 @@ def plan_sites(plan_id: str, fmt: str) -> Any:
     get:
       summary: Download the new sites
       description: 'GeoJSON: FeatureCollection of points [lon, lat] in rank order with
-        marginal_gain, covered_share_after, district and host_type. CSV: the same, UTF-8
-        with BOM. GeoPackage: layers new_sites, uncovered_demand and district_summary.'
+        marginal_gain, covered_share_after, district and host_type, and a top-level
+        caveats list ({input, status, note}: stations synthetic, demand modelled). CSV: the
+        same, UTF-8 with BOM, the caveats in a last column ("stations synthetic; demand
+        modelled"). GeoPackage: layers new_sites, uncovered_demand and district_summary,
+        and the table locator_caveats (input, status, note).'
       parameters:
         - {name: plan_id, in: path, required: true, schema: {type: string},
            example: NoGLRAopB1c}
@@ -327,30 +524,48 @@ def plan_sites(plan_id: str, fmt: str) -> Any:
             application/geo+json:
               schema:
                 type: object
-                required: [type, features]
+                required: [type, caveats, features]
                 properties:
                   type: {type: string, enum: [FeatureCollection]}
+                  caveats:
+                    type: array
+                    items:
+                      type: object
+                      required: [input, status, note]
+                      properties:
+                        input: {type: string, enum: [stations, demand]}
+                        status: {type: string, enum: [synthetic, modelled]}
+                        note: {type: string}
                   features: {type: array, items: {type: object}}
               example:
                 type: FeatureCollection
+                caveats:
+                  - {input: stations, status: synthetic,
+                     note: 'The stations are synthetic: generated by
+                       locator.stations.synthetic, not real places.'}
                 features:
                   - type: Feature
                     geometry: {type: Point, coordinates: [116.4, 39.91]}
                     properties: {rank: 1, marginal_gain: 50.0, covered_share_after: 0.75}
-            text/csv: {schema: {type: string}}
+            text/csv:
+              schema: {type: string}
+              example: "rank,name,lon,lat,marginal_gain,covered_share_after,caveats\r\n1,\
+                110105-0001,116.4,39.91,50.0,0.75,stations synthetic; demand modelled\r\n"
             application/geopackage+sqlite3: {schema: {type: string, format: binary}}
         404: {description: 'no such plan', content: {application/json: {schema: Error}}}
         409: {description: 'the plan is not done (queued, running or failed)',
               content: {application/json: {schema: Error}}}
     """
     plan = state().planner.plans.plan(plan_id)
+    synthetic = data().table.info.synthetic
     if fmt == "geojson":
-        text = json.dumps(export.sites_geojson(plan), ensure_ascii=False, allow_nan=False)
-        body = text.encode("utf-8")
+        collection = export.sites_geojson(plan, synthetic_stations=synthetic)
+        body = json.dumps(collection, ensure_ascii=False, allow_nan=False).encode("utf-8")
     elif fmt == "csv":
-        body = export.sites_csv(plan)
+        body = export.sites_csv(plan, synthetic_stations=synthetic)
     else:
-        body = export.gpkg_bytes(plan, region_districts(state().regions, plan.request.region))
+        districts = region_districts(state().regions, plan.request.region)
+        body = export.gpkg_bytes(plan, districts, synthetic_stations=synthetic)
     return Response(
         body,
         mimetype=export.MEDIA_TYPES[fmt],

@@ -71,7 +71,7 @@ class Data:
 def build_data(version: int, table: StationTable) -> Data:
     """Index and serialiser of one version (built off the request path)."""
     dataset = {**dataset_json(table), "version": version}
-    return Data(version, table, StationIndex(table), FeatureWriter(table), dataset)
+    return Data(version, table, StationIndex(table), FeatureWriter(table, dataset), dataset)
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ def load_state(settings: dict[str, Any], work_dir: Path) -> State:
     and set up the shared services. ``work_dir`` holds the embedded database and queue
     when no URL is set. LOCATOR_EMBED_ORIGINS is checked here, at start-up, so that a
     typo cannot open framing up (ValueError)."""
+    embed_origins = parse_origins(str(settings["EMBED_ORIGINS"]))  # before any side effect
     data_dir = Path(settings["DATA_DIR"])
     regions = load_regions(data_dir, settings["REGION"])
     url = database_url(settings["DATABASE_URL"], work_dir)
@@ -134,7 +135,7 @@ def load_state(settings: dict[str, Any], work_dir: Path) -> State:
         engine=engine,
         live=live,
         planner=planner,
-        embed_origins=parse_origins(str(settings["EMBED_ORIGINS"])),
+        embed_origins=embed_origins,
         images=LruCache(CACHED_IMAGES),
         planner_maps=LruCache(CACHED_PLANNER_MAPS),
         renders=RenderSlots(int(settings["RENDER_CONCURRENCY"])),

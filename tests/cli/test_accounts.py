@@ -12,6 +12,8 @@ from locator.cli import main
 from locator.db import accounts
 from locator.db.session import engine_for
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture()
 def url(tmp_path, monkeypatch) -> str:

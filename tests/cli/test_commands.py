@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from locator.cli import main
 from tests.conftest import DATA
 
+pytestmark = pytest.mark.both_databases
+
 GOOD = "id,name,kind,lon,lat\na1,东单驿站,warm_heart,116.418,39.913\n"
 BAD = GOOD + "a2,颠倒,warm_heart,39.913,116.418\n"
 

@@ -16,6 +16,8 @@ from locator.cli import main, plans
 from tests.conftest import DEMAND_CSV, TINY_CSV, write_dataset
 from tests.web.test_plans import PARK_RING, SHOPS_CSV, zones
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture()
 def runner(monkeypatch, tmp_path):

@@ -13,6 +13,8 @@ from locator.planning.service import check_pairs, disc_cells, estimated_pairs
 from tests.conftest import make_plan_app, plan_count, stop_plans
 from tests.web.test_plans import SHOPS_CSV, post_with_files
 
+pytestmark = pytest.mark.both_databases
+
 # The default demand models: every cell is populated (see tests/test_demand.py).
 BEIJING_CELLS, SHAANXI_CELLS = 65_630, 51_398
 

@@ -6,6 +6,8 @@ import pytest
 
 from locator import amenities
 
+pytestmark = pytest.mark.both_databases
+
 
 def test_health(client):
     assert client.get("/api/v1/health").json == {"ok": True, "stations": 3, "synthetic": True}

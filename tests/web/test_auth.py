@@ -11,6 +11,8 @@ from locator.errors import error_body
 from locator.web.auth import require
 from tests.conftest import PLANNER_PASSWORD, stop_plans
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture()
 def site(tmp_path, gate):

@@ -178,7 +178,7 @@ def test_a_streamed_batch_is_one_json_document(client, monkeypatch) -> None:
     ("method", "url", "allowed"),
     [
         ("get", "/api/v1/nearest/batch", {"POST", "OPTIONS"}),
-        ("delete", "/api/v1/plans", {"POST", "OPTIONS"}),
+        ("delete", "/api/v1/plans", {"GET", "HEAD", "POST", "OPTIONS"}),
         ("post", "/api/v1/stations", {"GET", "HEAD", "OPTIONS"}),
         ("post", "/", {"GET", "HEAD", "OPTIONS"}),
     ],

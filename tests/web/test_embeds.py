@@ -14,11 +14,15 @@ import shapely
 from locator import coords
 from locator.errors import BadQuery
 from locator.maps import embed
+from locator.planning.plan import PlanRequest
+from locator.planning.service import normalised
 from locator.stations.synthetic import generate_stations
 from locator.web.state import state_of
 from tests.browser.support import STATIONS_CSV, XSS_NAME
 from tests.conftest import DATA, make_plan_app, plan_count, stop_plans
 from tests.web.test_plans import poll, post_tiny_plan
+
+pytestmark = pytest.mark.both_databases
 
 SIZE_BUDGET_BYTES = 500_000  # HTML + CSS + JS + JSON of one embed, tiles excluded
 EMBED_HEADERS_ANY = "frame-ancestors *"
@@ -253,7 +257,10 @@ def test_coverage_embed(web) -> None:
     )
     assert config["layers"] == ["districts", "stations"]
     districts = config["outlines"]["districts"]
-    assert len(districts) == 16 and {d["name"] for d in districts} >= {"东城区", "朝阳区"}
+    names = {d["name"] for d in districts}
+    assert len(districts) == 16 and names >= {"Dongcheng District", "Chaoyang District"}
+    zh = embed_config(web.get("/embed/coverage?lang=zh").get_data(as_text=True))
+    assert {d["name"] for d in zh["outlines"]["districts"]} >= {"东城区", "朝阳区"}
     assert all(len(ring) % 2 == 0 for d in districts for poly in d["polygons"] for ring in poly)
     assert "0%–20%" in html and "80%–100%" in html
     assert web.get(config["coverage"]).status_code == 200
@@ -274,10 +281,14 @@ def test_district_outlines_decode_inside_their_districts(plan_app) -> None:
 # --- plans ----------------------------------------------------------------------------------
 
 
-def test_plan_embed_shows_a_finished_plan(web) -> None:
+def test_plan_embed_shows_a_published_plan(web) -> None:
     job = post_tiny_plan(web, region="beijing").json
     assert poll(web, job["url"])["status"] == "done"
-    response = web.get(f"/embed/plan?plan={job['id']}&lang=en")
+    url = f"/embed/plan?plan={job['id']}&lang=en"
+    hidden = web.get(url)  # done, but not published: even a planner's token shows nothing
+    assert hidden.status_code == 404 and "has not published it" in hidden.get_data(as_text=True)
+    assert web.patch(job["url"], json={"published": True}).status_code == 200
+    response = web.get(url)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     config = embed_config(html)
@@ -289,22 +300,45 @@ def test_plan_embed_shows_a_finished_plan(web) -> None:
     expected = np.array([f["geometry"]["coordinates"] for f in sites])
     assert np.allclose(np.column_stack([lon, lat]), expected, atol=1e-4)
     assert "Proposed new site" in html and "Existing station" in html
+    assert all(d.endswith(" District") for d in config["sites"]["districts"])  # pinyin in English
+    oembed = {"url": f"http://localhost{url}", "maxwidth": 300}
+    assert hidden_or_shown(web, oembed) == (200, 300, 270)  # 540 at 600 wide is 270 at 300
 
 
-def test_plan_embed_while_running_failed_and_missing(web, gate) -> None:
+def hidden_or_shown(web, query) -> tuple[int, int | None, int | None]:
+    body = web.get("/oembed", query_string=query).json
+    return (200, body["width"], body["height"]) if "html" in body else (body["status"], None, None)
+
+
+def test_plan_embed_of_a_running_failed_or_missing_plan_shows_nothing(web, gate) -> None:
     started, release = gate
     job = post_tiny_plan(web).json
     assert started.wait(10)
-    html = web.get(f"/embed/plan?plan={job['id']}&lang=en").get_data(as_text=True)
-    assert "still being computed (35% done)" in html
-    assert embed_config(html)["poll"] == f"/api/v1/plans/{job['id']}"
+    running = web.get(f"/embed/plan?plan={job['id']}&lang=en")
+    assert running.status_code == 404
+    assert "a planner has not published it" in running.get_data(as_text=True)
     release.set()
     assert poll(web, job["url"])["status"] == "failed"
     failed = web.get(f"/embed/plan?plan={job['id']}&lang=en")
-    assert failed.status_code == 200 and "could not be computed" in failed.get_data(as_text=True)
-    missing = web.get("/embed/plan?plan=nope&lang=zh")
-    assert missing.status_code == 404
-    assert "这个规划已不可用" in missing.get_data(as_text=True)
+    assert failed.status_code == 404 and "has not published it" in failed.get_data(as_text=True)
+    missing = web.get("/embed/plan?plan=nope&lang=en")
+    assert missing.status_code == 404 and "or it was deleted" in missing.get_data(as_text=True)
+    assert_embed_headers(missing)
+
+
+def test_unpublished_and_deleted_plans_leave_the_embed(web) -> None:
+    job = post_tiny_plan(web).json
+    assert poll(web, job["url"])["status"] == "done"
+    url = f"/embed/plan?plan={job['id']}&lang=en"
+    web.patch(job["url"], json={"published": True})
+    assert web.get(url).status_code == 200
+    web.patch(job["url"], json={"published": False})
+    assert web.get(url).status_code == 404
+    assert hidden_or_shown(web, {"url": f"http://localhost{url}"})[0] == 404  # and its oEmbed
+    web.patch(job["url"], json={"published": True})
+    assert web.delete(job["url"]).status_code == 204
+    assert web.get(url).status_code == 404
+    assert hidden_or_shown(web, {"url": f"http://localhost{url}"})[0] == 404
 
 
 # --- oEmbed ---------------------------------------------------------------------------------
@@ -337,8 +371,12 @@ def test_oembed(web) -> None:
 def test_oembed_sizes_and_language(web) -> None:
     url = "http://localhost/embed/stations?plain"
     body = web.get("/oembed", query_string={"url": url, "maxwidth": 400, "maxheight": 300}).json
-    assert (body["width"], body["height"]) == (400, 300)
-    assert 'width="400" height="300"' in body["html"]
+    assert (body["width"], body["height"]) == (400, 267)  # 600×400 scaled to 400 wide
+    assert 'width="400" height="267"' in body["html"]
+    body = web.get("/oembed", query_string={"url": url, "maxwidth": 300, "maxheight": 100}).json
+    assert (body["width"], body["height"]) == (300, 100)  # 200 high at 300 wide, cut to 100
+    body = web.get("/oembed", query_string={"url": url, "maxheight": 300}).json
+    assert (body["width"], body["height"]) == (600, 300)
     body = web.get("/oembed", query_string={"url": url, "maxwidth": 2000}).json
     assert (body["width"], body["height"]) == (600, 400)
     zh = web.get("/oembed", query_string={"url": url + "&lang=zh"}).json
@@ -356,6 +394,8 @@ def test_oembed_sizes_and_language(web) -> None:
         ({"url": "http://localhost/stations/t1"}, 404, "not an embed"),
         ({"url": "http://localhost/embed/heatmap"}, 404, "not an embed"),
         ({"url": "javascript:alert(1)"}, 404, "not an embed"),
+        ({"url": "http://localhost/embed/plan?plan=nonexistent"}, 404, "no published plan"),
+        ({"url": "http://localhost/embed/plan?new=3&region=beijing"}, 404, "no published plan"),
     ],
 )
 def test_oembed_errors_are_json(web, query, status, fragment) -> None:
@@ -438,14 +478,30 @@ def test_plan_embed_from_parameters_never_starts_a_plan(web, gate) -> None:
     started, release = gate
     url = "/embed/plan?new=2&region=beijing&radius_m=1000&lang=en"
     first = web.get(url)
-    assert first.status_code == 404 and "No plan with these settings" in first.get_data(
-        as_text=True
-    )
+    assert first.status_code == 404
+    assert "No plan with these settings has been published" in first.get_data(as_text=True)
     assert plan_count(web.application) == 0  # a reader's GET queued nothing
     posted = web.post("/api/v1/plans", json={"new": 2, "region": "beijing", "radius_m": 1000})
     assert posted.status_code == 202 and started.wait(10)
-    again = web.get(url).get_data(as_text=True)  # now every reader shares the posted plan
-    assert "still being computed" in again
-    assert embed_config(again)["poll"] == f"/api/v1/plans/{posted.json['id']}"
+    again = web.get(url)  # running, so not published: still nothing to show
+    assert again.status_code == 404 and "has been published" in again.get_data(as_text=True)
     assert plan_count(web.application) == 1
     release.set()
+
+
+def test_plan_embed_from_parameters_shows_only_a_published_plan(web) -> None:
+    """Two done plans with the same parameters: the published one is shown, not the newer."""
+    first = web.post("/api/v1/plans", json={"new": 2}).json["id"]
+    assert poll(web, f"/api/v1/plans/{first}", timeout_s=60)["status"] == "done"
+    planner = state_of(web.application).planner
+    request = normalised(PlanRequest(region="beijing", new=2))
+    newer = planner.plans.submit(request, {})  # the same settings again, done at once
+    planner.plans.start(newer)
+    planner.plans.finish(newer, plan=planner.plans.plan(first))
+    url = "/embed/plan?new=2&region=beijing&lang=en"
+    assert web.get(url).status_code == 404
+    web.patch(f"/api/v1/plans/{first}", json={"published": True})
+    html = web.get(url).get_data(as_text=True)
+    assert "2 proposed sites would raise" in html
+    assert planner.find(request, published_only=True) == first
+    assert planner.find(request) == newer

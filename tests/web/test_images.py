@@ -7,12 +7,22 @@ import threading
 
 import pytest
 from PIL import Image
+from sqlalchemy import func, select
 
+from locator import create_app
+from locator.db.models import PlanImage
+from locator.db.session import transaction
 from locator.errors import BadQuery
 from locator.planning import queue
+from locator.planning.plan import PlanRequest
+from locator.planning.service import normalised
+from locator.render import scene, sheet
 from locator.web.state import state_of
-from tests.conftest import plan_count
+from tests.conftest import TINY_CSV, plan_count, stop_plans, write_dataset
+from tests.web.test_auth import anonymous
 from tests.web.test_plans import assert_error, poll, post_tiny_plan
+
+pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture()
@@ -150,3 +160,86 @@ def test_plan_map_from_parameters_draws_a_posted_plan_and_never_starts_one(
     assert queued.status_code == 409  # the posted plan: the image comes once it is done
     assert plan_count(plan_app) == 1
     release.set()
+
+
+# --- who may draw which plan, and the kept images of published plans ---------------------
+
+
+def counting_draw(monkeypatch) -> list[str]:
+    """sheet.plan_map replaced by a stub that counts its calls."""
+    calls: list[str] = []
+
+    def draw(style, plan, **kwargs):
+        calls.append(style.fmt)
+        return scene.Rendered(b"<svg>plan</svg>", "image/svg+xml", style.lang, (1, 1), 0.0)
+
+    monkeypatch.setattr(sheet, "plan_map", draw)
+    return calls
+
+
+def second_app(app, tmp_path):
+    """Another web server (its own process state) on ``app``'s database."""
+    url = state_of(app).engine.url.render_as_string(hide_password=False)
+    data = write_dataset(tmp_path / "second", TINY_CSV)
+    return create_app(
+        {"TESTING": True, "DATA_DIR": data, "STORE": tmp_path / "x.gpkg", "DATABASE_URL": url}
+    )
+
+
+def kept_images(app) -> int:
+    with transaction(state_of(app).engine) as session:
+        return int(session.scalar(select(func.count()).select_from(PlanImage)) or 0)
+
+
+def test_anonymous_readers_draw_only_published_plans(api, plan_app, monkeypatch, tmp_path):
+    calls = counting_draw(monkeypatch)
+    plan_id = post_tiny_plan(api).json["id"]
+    assert poll(api, f"/api/v1/plans/{plan_id}")["status"] == "done"
+    url = f"/api/v1/maps/plan.svg?plan={plan_id}&lang=en"
+    reader = anonymous(plan_app)
+    assert_error(reader.get(url), 404, "no published plan")
+    drawn = api.get(url)  # a planner may draw any done plan, privately
+    assert drawn.status_code == 200 and drawn.headers["Cache-Control"] == "private, no-cache"
+    assert "ETag" not in drawn.headers and kept_images(plan_app) == 0
+
+    api.patch(f"/api/v1/plans/{plan_id}", json={"published": True})
+    other = second_app(plan_app, tmp_path)
+    try:
+        png = f"/api/v1/maps/plan.png?plan={plan_id}&lang=en"
+        first = reader.get(png)
+        assert first.status_code == 200 and first.headers["Cache-Control"].startswith("public")
+        assert kept_images(plan_app) == 1
+        again = other.test_client().get(png)  # another server: from the database, not drawn
+        assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+        assert calls == ["svg", "png"]
+        etag = first.headers["ETag"]
+        assert reader.get(png, headers={"If-None-Match": etag}).status_code == 304
+
+        api.patch(f"/api/v1/plans/{plan_id}", json={"published": False})
+        assert kept_images(plan_app) == 0
+        assert_error(other.test_client().get(png), 404, "no published plan")
+        api.patch(f"/api/v1/plans/{plan_id}", json={"published": True})
+        assert reader.get(png).status_code == 200 and kept_images(plan_app) == 1
+        assert api.delete(f"/api/v1/plans/{plan_id}").status_code == 204
+        assert kept_images(plan_app) == 0
+        assert_error(other.test_client().get(png), 404, "no plan")
+    finally:
+        stop_plans(other)
+
+
+def test_drawing_by_parameters_finds_only_published_plans_for_readers(
+    api, plan_app, monkeypatch
+) -> None:
+    counting_draw(monkeypatch)
+    planner = state_of(plan_app).planner
+    request = normalised(PlanRequest(region="beijing", new=2))
+    plan_id = post_tiny_plan(api).json["id"]
+    assert poll(api, f"/api/v1/plans/{plan_id}")["status"] == "done"
+    kept = planner.plans.submit(request, {})  # a default-model plan, done at once
+    planner.plans.start(kept)
+    planner.plans.finish(kept, plan=planner.plans.plan(plan_id))
+    url = "/api/v1/maps/plan.svg?new=2&region=beijing"
+    assert_error(anonymous(plan_app).get(url), 404, "run and published")
+    assert api.get(url).status_code == 200
+    api.patch(f"/api/v1/plans/{kept}", json={"published": True})
+    assert anonymous(plan_app).get(url).status_code == 200

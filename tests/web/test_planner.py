@@ -19,6 +19,8 @@ from tests.conftest import make_plan_app
 from tests.maps.test_folium_map import TILE_AND_CREDIT_HOSTS, URL
 from tests.web.test_plans import poll
 
+pytestmark = pytest.mark.both_databases
+
 DONGDAN = (116.418, 39.913)  # station t1
 
 

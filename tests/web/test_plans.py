@@ -9,9 +9,17 @@ import time
 
 import pyogrio
 import pytest
+from sqlalchemy import select
 
+from locator.db import accounts
+from locator.db.models import AuditEntry
+from locator.db.session import transaction
 from locator.web import plans
-from tests.conftest import DEMAND_CSV, make_plan_app, plan_count, stop_plans
+from locator.web.state import state_of
+from tests.conftest import DEMAND_CSV, PLANNER_PASSWORD, make_plan_app, plan_count, stop_plans
+from tests.web.test_auth import anonymous, assert_shape, signed_in
+
+pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture()
@@ -65,12 +73,15 @@ def test_plan_is_queued_polled_and_downloaded(api, tmp_path):
     assert "attachment" in geojson.headers["Content-Disposition"]
     features = json.loads(geojson.data)["features"]
     assert [f["properties"]["district_name"] for f in features] == ["海淀区", "丰台区"]
+    caveats = json.loads(geojson.data)["caveats"]  # the stations are synthetic, demand uploaded
+    assert [(c["input"], c["status"]) for c in caveats] == [("stations", "synthetic")]
     assert features[0]["geometry"]["coordinates"][0] == pytest.approx(116.30, abs=0.01)
 
     table = api.get(f"/api/v1/plans/{plan_id}/sites.csv")
     assert table.mimetype == "text/csv" and table.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(table.data.decode("utf-8-sig"))))
     assert [r["marginal_gain"] for r in rows] == ["50.0", "15.0"]
+    assert [r["caveats"] for r in rows] == ["stations synthetic"] * 2
 
     package = api.get(f"/api/v1/plans/{plan_id}/sites.gpkg")
     assert package.mimetype == "application/geopackage+sqlite3"
@@ -78,6 +89,8 @@ def test_plan_is_queued_polled_and_downloaded(api, tmp_path):
     path.write_bytes(package.data)
     counts = {name: len(pyogrio.read_dataframe(path, layer=name)) for name in plans.export.LAYERS}
     assert counts == {"new_sites": 2, "uncovered_demand": 1, "district_summary": 4}
+    caveat_table = pyogrio.read_dataframe(path, layer="locator_caveats")
+    assert caveat_table[["input", "status"]].values.tolist() == [["stations", "synthetic"]]
 
 
 def test_a_plan_that_fails_in_the_background(api):
@@ -227,3 +240,120 @@ def test_openapi_documents_the_plan_endpoints(api):
     assert set(paths["/api/v1/plans"]["post"]["responses"]) == {
         "202", "400", "401", "403", "405", "413", "422", "429", "503"
     }  # fmt: skip
+
+
+# --- names, the list, publishing and deleting ----------------------------------------------
+
+
+def guest_client(app, monkeypatch):
+    """A client whose token has a role below planner (none ships: a test-only role)."""
+    monkeypatch.setattr(accounts, "ROLES", (*accounts.ROLES, "guest"))
+    monkeypatch.setitem(accounts.RANK, "guest", 0)
+    engine = state_of(app).engine
+    accounts.add_user(engine, "guest", PLANNER_PASSWORD, "guest", actor="test")
+    token = accounts.create_token(engine, "guest", "guest", "tests", actor="test")
+    client = anonymous(app)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
+def test_plans_are_named_listed_and_paged(api, gate):
+    ids = [
+        api.post("/api/v1/plans", json={"new": n, "name": f"  plan {n} "}).json["id"]
+        for n in (1, 2, 3)
+    ]
+    assert api.get(f"/api/v1/plans/{ids[0]}").json["name"] == "plan 1"
+    first = api.get("/api/v1/plans?limit=2").json
+    assert first["total"] == 3 and first["next"] == "/api/v1/plans?limit=2&offset=2"
+    newest = first["plans"][0]
+    assert [p["id"] for p in first["plans"]] == [ids[2], ids[1]]
+    assert (newest["name"], newest["created_by"], newest["published"]) == (
+        "plan 3",
+        "planner",
+        False,
+    )
+    assert newest["request"]["new"] == 3 and newest["status"] in ("queued", "running")
+    assert "covered_share_after" not in newest
+    last = api.get(first["next"]).json
+    assert [p["id"] for p in last["plans"]] == [ids[0]] and last["next"] is None
+    assert_error(api.get("/api/v1/plans?limit=0"), 400, "limit must be between 1 and 500")
+    assert_error(api.get("/api/v1/plans?cursor=x"), 400, "unknown parameter cursor")
+    assert_error(api.post("/api/v1/plans", json={"new": 1, "name": "x" * 121}), 400, "at most 120")
+    assert_error(api.post("/api/v1/plans", json={"new": 1, "name": 5}), 400, "name must be text")
+
+
+def test_a_multipart_plan_takes_a_name(api):
+    response = post_tiny_plan(api, name="orders, 2 sites")
+    assert response.status_code == 202, response.json
+    assert poll(api, response.json["url"])["name"] == "orders, 2 sites"
+
+
+def test_only_a_done_plan_is_published_and_changes_are_checked(api, gate):
+    plan_id = api.post("/api/v1/plans", json={"new": 1}).json["id"]
+    assert_error(
+        api.patch(f"/api/v1/plans/{plan_id}", json={"published": True}), 409, "only a done"
+    )
+    renamed = api.patch(f"/api/v1/plans/{plan_id}", json={"name": "west"})
+    assert renamed.status_code == 200 and renamed.json["name"] == "west"
+    for body, fragment in (
+        ({}, "send a JSON object"),
+        ({"published": "yes"}, "published must be true or false"),
+        ({"owner": "me"}, "unknown field owner"),
+    ):
+        assert_error(api.patch(f"/api/v1/plans/{plan_id}", json=body), 400, fragment)
+    assert_error(api.patch("/api/v1/plans/nope", json={"name": "x"}), 404, "no plan")
+    assert_error(api.delete("/api/v1/plans/nope"), 404, "no plan")
+
+
+def test_publish_unpublish_and_delete_a_done_plan(api, plan_app):
+    plan_id = post_tiny_plan(api).json["id"]
+    assert poll(api, f"/api/v1/plans/{plan_id}")["status"] == "done"
+    published = api.patch(f"/api/v1/plans/{plan_id}", json={"published": True, "name": "a"})
+    assert published.status_code == 200 and published.json["published"] is True
+    assert published.json["covered_share_after"] == pytest.approx(0.9375)
+    listed = api.get("/api/v1/plans").json["plans"][0]
+    assert listed["published"] and listed["covered_share_before"] == pytest.approx(0.125)
+    assert (
+        api.patch(f"/api/v1/plans/{plan_id}", json={"published": False}).json["published"] is False
+    )
+    deleted = api.delete(f"/api/v1/plans/{plan_id}")
+    assert deleted.status_code == 204 and deleted.data == b""
+    assert_error(api.get(f"/api/v1/plans/{plan_id}"), 404, "no plan")
+    assert_error(api.get(f"/api/v1/plans/{plan_id}/sites.csv"), 404, "no plan")
+    assert plan_count(plan_app) == 0
+    with transaction(state_of(plan_app).engine) as session:
+        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.target == plan_id))
+        assert list(actions) == ["plan", "change plan", "change plan", "delete plan"]
+
+
+def test_deleting_a_running_plan_leaves_its_worker_harmless(api, plan_app, gate):
+    started, release = gate
+    plan_id = api.post("/api/v1/plans", json={"new": 1}).json["id"]
+    assert started.wait(10)
+    assert api.delete(f"/api/v1/plans/{plan_id}").status_code == 204
+    release.set()  # the worker now reports its failure to a row that is gone
+    follow = api.post("/api/v1/plans", json={"new": 2, "time_limit_s": 1})
+    assert poll(api, follow.json["url"])["status"] == "failed"  # the worker carries on
+    assert plan_count(plan_app) == 1
+
+
+def test_the_plan_list_and_changes_need_a_planner(plan_app, monkeypatch):
+    plan_id = post_tiny_plan(plan_app.test_client()).json["id"]
+    nobody, guest = anonymous(plan_app), guest_client(plan_app, monkeypatch)
+    calls = (
+        ("get", "/api/v1/plans", None),
+        ("patch", f"/api/v1/plans/{plan_id}", {"name": "x"}),
+        ("delete", f"/api/v1/plans/{plan_id}", None),
+    )
+    for method, url, body in calls:
+        assert "sign in" in assert_shape(getattr(nobody, method)(url, json=body), 401)
+        assert "needs the planner role" in assert_shape(getattr(guest, method)(url, json=body), 403)
+    browser, token = signed_in(plan_app)
+    url = f"/api/v1/plans/{plan_id}"
+    refused = browser.patch(url, json={"name": "x"})
+    assert refused.status_code == 400 and "CSRF" in refused.json["error"]
+    assert browser.delete(url).status_code == 400
+    assert browser.get("/api/v1/plans").status_code == 200  # a read needs no CSRF token
+    renamed = browser.patch(url, json={"name": "x"}, headers={"X-CSRFToken": token})
+    assert renamed.status_code == 200 and renamed.json["name"] == "x"
+    assert browser.delete(url, headers={"X-CSRFToken": token}).status_code == 204
