@@ -14,11 +14,15 @@ was available. Every assumption, with its numbers:
    3 km a rider goes out of the way to rest); Shaanxi 2 km (about 51,400 cells over
    205,600 km²; at 500 m it would be 820,000 cells, and driver's homes serve trucks
    over tens of kilometres).
-3. Units and totals: each Beijing district (16) gets its 2020 census population; each
-   Shaanxi prefecture polygon (10) likewise, grouped by ``polygon_city_adcode`` so that
-   杨凌示范区 (253,871) is added to 咸阳 (3,959,842), whose polygon holds it. Shaanxi
-   cells carry their county as district. The cells of a unit sum to its census figure
-   exactly (``math.fsum``; the largest cell absorbs the rounding).
+3. Units and totals: each Beijing district (16) and each Shaanxi county (107) gets its
+   2020 census population (``census/shaanxi_counties_2020.csv``, the census county table),
+   so every district total in the tables is a census figure (``Demand.totals ==
+   "census"``). Only when that file is missing do Shaanxi's totals fall back to the
+   prefecture census (``census/shaanxi_prefectures_2020.csv``: 10 polygons, grouped by
+   ``polygon_city_adcode`` so that 杨凌示范区 (253,871) is added to 咸阳 (3,959,842)),
+   and a county's total is then only its modelled share of its prefecture's
+   (``totals == "share"``). The cells of a unit sum to its census figure exactly
+   (``math.fsum``; the largest cell absorbs the rounding).
 4. Shape within a unit: a cell gets
    ``P * (FLOOR_SHARE / n + (1 - FLOOR_SHARE) * k / sum(k))`` with ``n`` cells,
    ``FLOOR_SHARE`` = 5 % spread evenly (no inhabited cell is exactly zero) and
@@ -61,11 +65,28 @@ CELL_SIZE_RANGE_M = (100.0, 50_000.0)
 FLOOR_SHARE = 0.05
 KERNEL_CUTOFF_SIGMAS = 3.0
 SIGMA_M = {"beijing": (2000.0, 120.0), "shaanxi": (3000.0, 200.0)}  # base, per ln(1 + pop)
-CENSUS = {  # region: (file under data_dir, census unit column, polygon unit column, unit)
-    "beijing": ("census/beijing_districts_2020.csv", "district_adcode", "district_adcode",
-                "district"),
-    "shaanxi": ("census/shaanxi_prefectures_2020.csv", "polygon_city_adcode", "city_adcode",
-                "prefecture"),
+CENSUS_TOTALS, SHARE_TOTALS, POINT_TOTALS = "census", "share", "points"  # Demand.totals
+
+
+@dataclass(frozen=True)
+class CensusTable:
+    """A census table under data_dir, its unit column, the polygons' column, the unit's name,
+    and what a district's total then is (CENSUS_TOTALS or SHARE_TOTALS)."""
+
+    file: str
+    key: str
+    polygon_key: str
+    unit: str
+    totals: str
+
+
+CENSUS = {  # region: its census tables, the first one present wins
+    "beijing": (CensusTable("census/beijing_districts_2020.csv", "district_adcode",
+                            "district_adcode", "district", CENSUS_TOTALS),),
+    "shaanxi": (CensusTable("census/shaanxi_counties_2020.csv", "district_adcode",
+                            "district_adcode", "county", CENSUS_TOTALS),
+                CensusTable("census/shaanxi_prefectures_2020.csv", "polygon_city_adcode",
+                            "city_adcode", "prefecture", SHARE_TOTALS)),
 }  # fmt: skip
 PLACES_FILE = "places/geonames_places.csv"
 
@@ -75,7 +96,9 @@ class Demand:
     """Demand cells: centres in WGS84 and Albers metres, weights, and the district each is in.
 
     Arrays are read-only and of one length; ``weight`` is float64 and >= 0.
-    ``description`` is one line saying what model or source this is.
+    ``description`` is one line saying what model or source this is; ``totals`` what a
+    district's summed weight is: its 2020 census figure (``"census"``), a modelled share
+    of a larger census unit (``"share"``), or the user's points (``"points"``).
     """
 
     lon: np.ndarray  # cell centres, WGS84 degrees
@@ -87,6 +110,7 @@ class Demand:
     district_name: np.ndarray
     cell_size_m: float
     description: str
+    totals: str = CENSUS_TOTALS
 
     def __post_init__(self) -> None:
         arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
@@ -177,11 +201,18 @@ def _spread(kernel: np.ndarray, unit: np.ndarray, totals: pd.Series) -> np.ndarr
     return weight
 
 
-def _census(data_dir: Path, region: str) -> pd.Series:
-    """2020 census population per unit code (Shaanxi: per prefecture polygon)."""
-    file, key = CENSUS[region][:2]
-    table = pd.read_csv(data_dir / file, dtype={key: str})
-    return table.groupby(key)["pop_census_2020"].sum().astype(np.int64)
+def census_table(data_dir: Path, region: str) -> CensusTable:
+    """The first of ``region``'s census tables present in ``data_dir``; DataError if none."""
+    for table in CENSUS[region]:
+        if (Path(data_dir) / table.file).is_file():
+            return table
+    raise DataError(f"{CENSUS[region][-1].file}: no census table for {region} in the data folder.")
+
+
+def _census(data_dir: Path, table: CensusTable) -> pd.Series:
+    """2020 census population per unit code (summed per polygon unit, e.g. 杨凌 in 咸阳)."""
+    frame = pd.read_csv(data_dir / table.file, dtype={table.key: str})
+    return frame.groupby(table.key)["pop_census_2020"].sum().astype(np.int64)
 
 
 def _place_kernels(data_dir: Path, region: str, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
@@ -199,18 +230,21 @@ def _model(data_dir: Path, region: str, cell_size_m: float) -> Demand:
     check_cell_size(cell_size_m)
     data_dir = Path(data_dir)
     districts = load_regions(data_dir, region).districts
-    totals, units = _census(data_dir, region), districts[CENSUS[region][2]].to_numpy(dtype=str)
+    table = census_table(data_dir, region)
+    totals, units = _census(data_dir, table), districts[table.polygon_key].to_numpy(dtype=str)
     if set(units) != set(totals.index):
-        raise DataError(f"{CENSUS[region][0]}: its units do not match the {region} polygons.")
+        raise DataError(f"{table.file}: its units do not match the {region} polygons.")
     polys_m = shapely.transform(districts.geometry.to_numpy(), _to_metric_xy)
     shapely.prepare(polys_m)
     x_m, y_m, owner = _grid(polys_m, cell_size_m)
     weight = _spread(_place_kernels(data_dir, region, x_m, y_m), units[owner], totals)
     text = (
         f"{region.capitalize()} demand model, {cell_size_m:g} m cells: 2020 census population "
-        f"per {CENSUS[region][3]} spread around GeoNames places; modelled, not measured."
+        f"per {table.unit} spread around GeoNames places; modelled, not measured."
     )
-    return demand_from_cells(x_m, y_m, weight, districts.iloc[owner], cell_size_m, text)
+    return demand_from_cells(
+        x_m, y_m, weight, districts.iloc[owner], cell_size_m, text, table.totals
+    )
 
 
 def beijing_model(data_dir: Path, cell_size_m: float = BEIJING_CELL_M) -> Demand:
@@ -223,7 +257,8 @@ def beijing_model(data_dir: Path, cell_size_m: float = BEIJING_CELL_M) -> Demand
 
 
 def shaanxi_model(data_dir: Path, cell_size_m: float = SHAANXI_CELL_M) -> Demand:
-    """Shaanxi's default demand: 2020 prefecture census (杨凌 in 咸阳) around GeoNames places.
+    """Shaanxi's default demand: 2020 county census around GeoNames places (the prefecture
+    census, 杨凌 in 咸阳, when the county table is missing).
 
     Cells carry their county as district. Raises BadQuery like :func:`beijing_model`.
     """
@@ -246,8 +281,9 @@ def demand_from_cells(
     district: pd.DataFrame,
     cell_size_m: float,
     description: str,
+    totals: str = CENSUS_TOTALS,
 ) -> Demand:
     """A Demand from Albers cell centres and one admin row (``district``) per cell."""
     lon, lat = coords.from_metric(x_m, y_m)
     adcode, name = (district[c].to_numpy(dtype=str) for c in ("district_adcode", "district_name"))
-    return Demand(lon, lat, x_m, y_m, weight, adcode, name, float(cell_size_m), description)
+    return Demand(lon, lat, x_m, y_m, weight, adcode, name, float(cell_size_m), description, totals)

@@ -30,13 +30,21 @@ def local_time(when: dt.datetime | None) -> dt.datetime:
     return when.astimezone(TIMEZONE).replace(tzinfo=None)
 
 
+def parse(expression: str) -> opening_hours.OpeningHours:
+    """One ``opening_hours`` expression, parsed with China's public holidays.
+
+    Raises the library's ``SyntaxError`` for text that is not an expression.
+    """
+    return opening_hours.OpeningHours(expression, country="CN")
+
+
 class Hours:
     """The opening hours of a station table, coded by distinct expression."""
 
     def __init__(self, expressions: pd.Series) -> None:
         codes, uniques = pd.factorize(expressions.fillna(""))
         self.codes = codes.astype(np.int32)
-        self._parsed = [opening_hours.OpeningHours(e, country="CN") if e else None for e in uniques]
+        self._parsed = [parse(e) if e else None for e in uniques]
         self._last: tuple[dt.datetime, list[int]] | None = None
 
     def states_at(self, when: dt.datetime | None, rows: np.ndarray | None = None) -> np.ndarray:

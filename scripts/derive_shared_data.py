@@ -12,7 +12,8 @@ transit/, places/ne_*) are never touched. Outputs:
   counties in one layer;
 - ``boundaries/shaanxi_prefectures.geojson`` and ``boundaries/provinces.geojson``,
   simplified more (about 200 m and 300 m): outlines for maps, not for point-in-polygon;
-- ``census/beijing_districts_2020.csv`` and ``census/shaanxi_prefectures_2020.csv``;
+- ``census/beijing_districts_2020.csv``, ``census/shaanxi_prefectures_2020.csv`` and
+  ``census/shaanxi_counties_2020.csv`` (from the county table of the 2020 census);
 - ``places/geonames_places.csv`` with the district each place falls in.
 
 Simplification is Douglas-Peucker applied to the *shared edges* of each coverage
@@ -151,6 +152,42 @@ def derive_census(shared: Path, out: Path) -> None:
     _write_csv(out / "census" / "shaanxi_prefectures_2020.csv", sx[[*cols, "notes"]])
 
 
+# Counties renamed after the census: its code and name, and today's (the boundaries').
+RENAMED_COUNTIES = {"610322": ("610305", "凤翔区"), "610928": ("610981", "旬阳市")}
+
+
+def derive_county_census(shared: Path, out: Path) -> None:
+    """Shaanxi's 107 counties from the 2020 census county table, under today's codes;
+    checked to sum to the province and to match the ``admin_districts`` polygons."""
+    table = pd.read_csv(shared / "population" / "china_census2020_population_by_county.csv",
+                        dtype={"code": str})  # fmt: skip
+    sx = table[table["province"] == "陕西省"]
+    counties = sx[sx["level"] == "county"].copy()
+    assert counties["pop_2020"].sum() == sx.loc[sx["level"] == "province", "pop_2020"].iloc[0]
+    old_code, old_name = counties["code"].to_numpy(), counties["unit"].to_numpy()
+    new = [RENAMED_COUNTIES.get(c, (c, n)) for c, n in zip(old_code, old_name, strict=True)]
+    counties["code"], counties["unit"] = [c for c, _ in new], [n for _, n in new]
+    counties["notes"] = [
+        f"census code {c} ({n}), renamed {now[1]} ({now[0]}) after the census"
+        if c in RENAMED_COUNTIES
+        else ""
+        for c, n, now in zip(old_code, old_name, new, strict=True)
+    ]
+    admin = json.loads((out / "boundaries" / "admin_districts.geojson").read_text("utf-8"))
+    polygons = {f["properties"]["district_adcode"] for f in admin["features"]}
+    assert set(counties["code"]) == {c for c in polygons if c.startswith("61")}
+    codes = {n: c for c, n in zip(sx["code"], sx["unit"], strict=True)}
+    frame = pd.DataFrame({
+        "district_adcode": counties["code"],
+        "district_name": counties["unit"],
+        "prefecture_adcode": counties["prefecture"].map(codes),
+        "prefecture_name": counties["prefecture"],
+        "pop_census_2020": counties["pop_2020"],
+        "notes": counties["notes"],
+    })  # fmt: skip
+    _write_csv(out / "census" / "shaanxi_counties_2020.csv", frame.sort_values("district_adcode"))
+
+
 def derive_places(shared: Path, out: Path, geoms: np.ndarray) -> None:
     """GeoNames places with the district polygon each falls in; places outside are dropped."""
     src = pd.read_csv(shared / "places" / "geonames_cities500_beijing_shaanxi.csv")
@@ -192,6 +229,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     geoms = derive_boundaries(args.shared, args.out)
     derive_census(args.shared, args.out)
+    derive_county_census(args.shared, args.out)
     derive_places(args.shared, args.out, geoms)
 
 

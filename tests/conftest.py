@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy.pool import Pool
 
 import locator
 from locator import create_app
@@ -21,7 +22,6 @@ from locator.db.session import engine_for, transaction, upgrade
 from locator.errors import BadQuery
 from locator.planning import queue
 from locator.regions import Regions, load_regions
-from locator.web import state as web_state
 from locator.web.state import EXTENSION, state_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def database(request: pytest.FixtureRequest, monkeypatch, tmp_path_factory) -> I
     if kind == "postgresql":
         url = request.getfixturevalue("postgres_url")
         monkeypatch.setenv("LOCATOR_DATABASE_URL", url)
-        own_work_dir, apps, engines = locator._work_dir, [], []
+        own_work_dir, apps = locator._work_dir, []
 
         def shared_database(app, settings, explicit):
             work_dir = own_work_dir(app, settings, explicit)
@@ -98,19 +98,22 @@ def database(request: pytest.FixtureRequest, monkeypatch, tmp_path_factory) -> I
             apps.append(app)
             return work_dir
 
-        def recorded_engine(url: str) -> Engine:
-            engines.append(engine_for(url))
-            return engines[-1]
+        opened: list = []
+
+        def remember(dbapi_connection, _record) -> None:
+            if type(dbapi_connection).__module__.startswith("psycopg"):
+                opened.append(dbapi_connection)
 
         monkeypatch.setattr(locator, "_work_dir", shared_database)
-        monkeypatch.setattr(web_state, "engine_for", recorded_engine)
+        event.listen(Pool, "connect", remember)
         yield kind
+        event.remove(Pool, "connect", remember)
         for app in apps:  # let go of the database before it is dropped
             if EXTENSION in app.extensions:
                 state_of(app).planner.tasks.stop()
                 state_of(app).live.close()
-        for engine in engines:
-            engine.dispose()
+        for connection in opened:  # every engine's, the app's and the commands' alike
+            connection.close()
         return
     yield kind
 

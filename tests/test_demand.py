@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from locator import coords, demand
@@ -15,6 +17,8 @@ from tests.conftest import DATA
 # 2020 census, copied from data/census/*.csv.
 CHAOYANG, YANQING, BEIJING_TOTAL = 3_452_460, 345_671, 21_893_095
 XIANYANG, YANGLING, XIAN, SHAANXI_TOTAL = 3_959_842, 253_871, 12_952_907, 39_528_999
+# The county table (census/shaanxi_counties_2020.csv): 榆阳区, 商州区, 咸阳 and 西安 by county.
+YUYANG, SHANGZHOU, XIANYANG_COUNTIES, XIAN_COUNTIES = 967_639, 472_978, 4_983_340, 12_183_280
 TONGZHOU_PLACE = (116.66183, 39.90395)  # GeoNames "Tongzhou", population 163,326
 
 
@@ -42,6 +46,7 @@ def test_beijing_districts_sum_exactly_to_the_census(beijing_2km: Demand) -> Non
     assert beijing_2km.weight.sum() == pytest.approx(BEIJING_TOTAL, rel=1e-12)
     assert beijing_2km.weight.dtype == np.float64 and (beijing_2km.weight > 0).all()
     assert set(beijing_2km.district_name) >= {"朝阳区", "延庆区", "东城区"}
+    assert beijing_2km.totals == "census"  # district totals are the districts' own census
 
 
 def test_beijing_default_500m_grid() -> None:
@@ -68,13 +73,15 @@ def test_weight_concentrates_around_settlements(beijing_2km: Demand) -> None:
     assert beijing_2km.weight[in_tongzhou].min() >= floor * (1 - 1e-12)
 
 
-def test_shaanxi_prefectures_sum_to_the_census_with_yangling_in_xianyang(shaanxi: Demand) -> None:
-    sums = by_district(shaanxi, prefix="6104")
-    assert sums["6104"] == XIANYANG + YANGLING
-    assert by_district(shaanxi, prefix="6101")["6101"] == XIAN
+def test_shaanxi_counties_sum_to_their_own_census(shaanxi: Demand) -> None:
+    counties = by_district(shaanxi)
+    assert len(counties) == 107 and shaanxi.totals == "census"
+    assert counties["610802"] == YUYANG and counties["611002"] == SHANGZHOU  # not 3.1 M, 1.83 M
+    assert counties["610403"] == YANGLING and counties["610305"] == 386_156  # 凤翔, renamed
+    assert by_district(shaanxi, prefix="6104")["6104"] == XIANYANG_COUNTIES
+    assert by_district(shaanxi, prefix="6101")["6101"] == XIAN_COUNTIES
     assert math.fsum(shaanxi.weight) == SHAANXI_TOTAL
-    assert "610403" in set(shaanxi.district_adcode)  # cells carry counties: 杨陵区
-    assert len(set(shaanxi.district_adcode)) == 107
+    assert "per county" in shaanxi.description
     # About 205,600 km² in 2 km cells: documented "about 51,400".
     assert 50_000 <= len(shaanxi.weight) <= 53_000 and shaanxi.cell_size_m == 2000.0
 
@@ -108,3 +115,35 @@ def test_docs_state_the_model_numbers() -> None:
         assert text in doc
     readme = (DATA / "README.md").read_text("utf-8")
     assert "## Demand model (locator/demand.py)" in readme and "modelled, not measured" in readme
+    assert "`census/shaanxi_counties_2020.csv`" in readme and "census 2020" in readme
+    assert "shaanxi_counties_2020.csv" in doc and "only its modelled share" in doc
+
+
+def _data_dir(root: Path, census: dict[str, str]) -> Path:
+    """The shipped boundaries and places, with only the census files given (name: text)."""
+    for folder in ("boundaries", "places"):
+        (root / folder).symlink_to(DATA / folder)
+    (root / "census").mkdir()
+    for name, text in census.items():
+        (root / "census" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_county_totals_come_from_the_county_table(tmp_path: Path) -> None:
+    # A hand-made county table: every county 1,000 people, 榆阳区 7.
+    counties = pd.read_csv(DATA / "census" / "shaanxi_counties_2020.csv", dtype=str)
+    counties["pop_census_2020"] = np.where(counties["district_adcode"] == "610802", 7, 1000)
+    data_dir = _data_dir(tmp_path, {"shaanxi_counties_2020.csv": counties.to_csv(index=False)})
+    model = shaanxi_model(data_dir, cell_size_m=5000.0)
+    sums = by_district(model)
+    assert sums["610802"] == 7 and sums["610403"] == 1000 and set(sums.values()) == {7, 1000}
+    assert math.fsum(model.weight) == 106 * 1000 + 7 and model.totals == "census"
+
+
+def test_without_the_county_table_shaanxi_counties_are_shares(tmp_path: Path) -> None:
+    prefectures = (DATA / "census" / "shaanxi_prefectures_2020.csv").read_text("utf-8")
+    data_dir = _data_dir(tmp_path, {"shaanxi_prefectures_2020.csv": prefectures})
+    model = shaanxi_model(data_dir, cell_size_m=5000.0)
+    assert model.totals == "share" and "per prefecture" in model.description
+    assert by_district(model, prefix="6104")["6104"] == XIANYANG + YANGLING  # 杨凌 in 咸阳
+    assert by_district(model, prefix="6101")["6101"] == XIAN

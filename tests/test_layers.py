@@ -16,7 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "locator"
 # its modules import each other, while parts sharing a floor (render, maps) may not.
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("config", "errors", "amenities", "schema", "coords", "geodesy", "hours", "travel",
-     "navigation", "regions", "params", "palette", "cache", "route", "spreadsheet"),
+     "hours_text", "navigation", "regions", "params", "palette", "cache", "route", "spreadsheet",
+     "caveats", "names", "places", "route_links"),
     ("stations",),
     ("db",),
     ("index",),

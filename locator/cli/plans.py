@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # locator.planning.plan pulls in the solver; load it only whe
     from locator.web.state import State
 
 KIND = click.Choice(["warm_heart", "driver_home"])
+REDRAW_S = 0.2  # the progress bar on a terminal redraws at most this often
 REGION = click.Choice(["beijing", "shaanxi"])
 EXISTING = click.Path(path_type=Path, exists=True, dir_okay=False)
 CRS_HELP = "Datum of the file: wgs84, gcj02, bd09 or EPSG:nnnn (default: its own CRS, else wgs84)."
@@ -53,11 +55,18 @@ def _loaded(region: str) -> State:
 def _progress_bar(width: int = 30) -> Callable[[str, float], None]:
     """A progress callback drawing ``[#####.....]  35% stage`` on stderr.
 
-    On a terminal the bar redraws in place; otherwise each stage is one line.
+    On a terminal the bar redraws in place (at most every ``REDRAW_S``, the solver reports
+    far more often); otherwise each stage is one line.
     """
     tty = sys.stderr.isatty()
+    shown, drawn_at = "", 0.0
 
     def show(stage: str, fraction: float) -> None:
+        nonlocal shown, drawn_at
+        now = time.monotonic()
+        if stage == shown and (not tty or (now - drawn_at < REDRAW_S and fraction < 1)):
+            return
+        shown, drawn_at = stage, now
         filled = round(min(max(fraction, 0.0), 1.0) * width)
         line = f"[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {stage}"
         click.echo(f"\r{line:<70}" if tty else line, err=True, nl=not tty)
@@ -174,7 +183,8 @@ def plan(
             time_limit_s=time_limit_s,
         )
         done = _run_plan(request, st)
-        export.write_plan(done, out, districts)
+        synthetic = st.live.current().table.info.synthetic
+        export.write_plan(done, out, districts, synthetic_stations=synthetic)
     except DataError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

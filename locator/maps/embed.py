@@ -162,6 +162,22 @@ def height_px(flags: Flags) -> int:
     return HEIGHT_PX["plain" if flags.plain else "full"]
 
 
+def frame_size_px(
+    flags: Flags, max_width_px: int | None = None, max_height_px: int | None = None
+) -> tuple[int, int]:
+    """(width, height) of the iframe within oEmbed's ``maxwidth`` and ``maxheight``.
+
+    The width is :data:`WIDTH_PX` or ``max_width_px`` if smaller; the height keeps the
+    frame's proportions at that width (400 at 600 wide is 267 at 400 wide), then is cut to
+    ``max_height_px``. Both are at least 1 pixel.
+    """
+    width = min(WIDTH_PX, max_width_px or WIDTH_PX)
+    height = round(height_px(flags) * width / WIDTH_PX)
+    if max_height_px:
+        height = min(height, max_height_px)
+    return max(width, 1), max(height, 1)
+
+
 # --- framing ---------------------------------------------------------------------------------
 
 

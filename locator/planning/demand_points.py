@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 
 from locator import coords, schema
-from locator.demand import BEIJING_CELL_M, Demand, check_cell_size, demand_from_cells
+from locator.demand import (
+    BEIJING_CELL_M,
+    POINT_TOTALS,
+    Demand,
+    check_cell_size,
+    demand_from_cells,
+)
 from locator.errors import CoordinateError, DataError
 from locator.regions import Regions, load_regions
 from locator.stations.limits import DEFAULT_LIMITS, ReadLimits
@@ -128,5 +134,5 @@ def from_points(
         f"of {cell_size_m:g} m, as supplied; not modelled by locator."
     )
     return demand_from_cells(
-        cx_m, cy_m, cell_weight, regions.districts.iloc[own], cell_size_m, text
+        cx_m, cy_m, cell_weight, regions.districts.iloc[own], cell_size_m, text, POINT_TOTALS
     )

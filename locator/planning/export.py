@@ -10,6 +10,11 @@ Everything is WGS84 (EPSG:4326); GeoJSON coordinates are ``[lon, lat]`` (RFC 794
 * CSV: the new sites only, UTF-8 with a byte-order mark so that Excel shows Chinese names.
 * GeoJSON: the new sites as a FeatureCollection, with the plan summary as a foreign member.
 
+Each format says which inputs were synthetic or modelled (:mod:`locator.caveats`): a
+``caveats`` column in the CSV, a top-level ``caveats`` member in the GeoJSON and a
+``locator_caveats`` table in the GeoPackage. ``synthetic_stations`` is the served
+dataset's flag (``DatasetInfo.synthetic``); the demand is modelled unless it was uploaded.
+
 :func:`write_plan` picks the format from the file suffix and writes atomically: to a
 temporary file in the target's folder, then ``os.replace`` over the target.
 """
@@ -29,6 +34,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from locator import caveats
 from locator.errors import BadQuery
 from locator.planning.plan import Plan
 from locator.spreadsheet import safe_frame
@@ -83,6 +89,13 @@ def summary(plan: Plan) -> dict[str, Any]:
     }
 
 
+def plan_caveats(plan: Plan, synthetic_stations: bool) -> tuple[caveats.Caveat, ...]:
+    """What the plan's inputs were: synthetic stations, and modelled demand unless uploaded."""
+    return caveats.caveats_of(
+        synthetic_stations=synthetic_stations, modelled_demand=plan.request.demand_path is None
+    )
+
+
 def _site_properties(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "rank": int(row["rank"]),
@@ -95,8 +108,9 @@ def _site_properties(row: Mapping[Any, Any]) -> dict[str, Any]:
     }
 
 
-def sites_geojson(plan: Plan) -> dict[str, Any]:
-    """The new sites as a GeoJSON FeatureCollection, in rank order."""
+def sites_geojson(plan: Plan, *, synthetic_stations: bool) -> dict[str, Any]:
+    """The new sites as a GeoJSON FeatureCollection, in rank order, with the plan summary
+    and the ``caveats`` of its inputs as foreign members."""
     features = [
         {
             "type": "Feature",
@@ -111,13 +125,23 @@ def sites_geojson(plan: Plan) -> dict[str, Any]:
         }
         for row in plan.sites.to_dict("records")
     ]
-    return {"type": "FeatureCollection", "summary": summary(plan), "features": features}
+    return {
+        "type": "FeatureCollection",
+        "caveats": caveats.as_json(plan_caveats(plan, synthetic_stations)),
+        "summary": summary(plan),
+        "features": features,
+    }
 
 
-def sites_csv(plan: Plan) -> bytes:
-    """The new sites as CSV bytes: UTF-8 with BOM, one row per site in rank order; text
-    cells a spreadsheet would run as formulas are neutralised (:mod:`locator.spreadsheet`)."""
-    frame = safe_frame(plan.sites.round({"lon": COORD_DECIMALS, "lat": COORD_DECIMALS}))
+def sites_csv(plan: Plan, *, synthetic_stations: bool) -> bytes:
+    """The new sites as CSV bytes: UTF-8 with BOM, one row per site in rank order, the last
+    column ``caveats`` (e.g. ``stations synthetic; demand modelled``); text cells a
+    spreadsheet would run as formulas are neutralised (:mod:`locator.spreadsheet`)."""
+    frame = plan.sites.round({"lon": COORD_DECIMALS, "lat": COORD_DECIMALS})
+    frame = frame.assign(
+        **{caveats.CSV_COLUMN: caveats.csv_cell(plan_caveats(plan, synthetic_stations))}
+    )
+    frame = safe_frame(frame)
     text: str = frame.to_csv(index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig")
 
@@ -142,8 +166,24 @@ def _district_layer(plan: Plan, districts: gpd.GeoDataFrame | None) -> pd.DataFr
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=CRS)
 
 
-def write_gpkg(plan: Plan, path: Path, districts: gpd.GeoDataFrame | None = None) -> None:
-    """Write the three layers of :data:`LAYERS` to a new GeoPackage at ``path`` (not atomic)."""
+def _caveat_table(plan: Plan, synthetic_stations: bool) -> pd.DataFrame:
+    found = plan_caveats(plan, synthetic_stations)
+    columns = ("input", "status", "note")
+    return pd.DataFrame(
+        {c: pd.Series([getattr(v, c) for v in found], dtype=object) for c in columns}
+    )
+
+
+def write_gpkg(
+    plan: Plan,
+    path: Path,
+    districts: gpd.GeoDataFrame | None = None,
+    *,
+    synthetic_stations: bool,
+) -> None:
+    """Write the three layers of :data:`LAYERS` and the ``locator_caveats`` table (input,
+    status, note; no rows when every input was real) to a new GeoPackage at ``path``
+    (not atomic)."""
     layers = (
         _points(plan.sites),
         _points(plan.uncovered),
@@ -152,13 +192,17 @@ def write_gpkg(plan: Plan, path: Path, districts: gpd.GeoDataFrame | None = None
     for name, frame in zip(LAYERS, layers, strict=True):
         options = {"promote_to_multi": True} if name == "district_summary" else {}
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", **options)
+    table = _caveat_table(plan, synthetic_stations)
+    pyogrio.write_dataframe(table, path, layer=caveats.GPKG_TABLE, driver="GPKG")
 
 
-def gpkg_bytes(plan: Plan, districts: gpd.GeoDataFrame | None = None) -> bytes:
+def gpkg_bytes(
+    plan: Plan, districts: gpd.GeoDataFrame | None = None, *, synthetic_stations: bool
+) -> bytes:
     """The GeoPackage of :func:`write_gpkg` as bytes (written to a temporary folder)."""
     with tempfile.TemporaryDirectory(prefix="locator-plan-") as folder:
         path = Path(folder) / "plan.gpkg"
-        write_gpkg(plan, path, districts)
+        write_gpkg(plan, path, districts, synthetic_stations=synthetic_stations)
         return path.read_bytes()
 
 
@@ -173,7 +217,13 @@ def format_of(path: Path) -> str:
     return found
 
 
-def write_plan(plan: Plan, path: Path, districts: gpd.GeoDataFrame | None = None) -> str:
+def write_plan(
+    plan: Plan,
+    path: Path,
+    districts: gpd.GeoDataFrame | None = None,
+    *,
+    synthetic_stations: bool,
+) -> str:
     """Write ``plan`` to ``path`` in the format its suffix names, atomically; return the format.
 
     A failure leaves any existing file at ``path`` untouched.
@@ -184,11 +234,12 @@ def write_plan(plan: Plan, path: Path, districts: gpd.GeoDataFrame | None = None
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{secrets.token_hex(4)}.tmp{path.suffix}")
     try:
         if kind == "gpkg":
-            write_gpkg(plan, tmp, districts)
+            write_gpkg(plan, tmp, districts, synthetic_stations=synthetic_stations)
         elif kind == "csv":
-            tmp.write_bytes(sites_csv(plan))
+            tmp.write_bytes(sites_csv(plan, synthetic_stations=synthetic_stations))
         else:
-            text = json.dumps(sites_geojson(plan), ensure_ascii=False, indent=1)
+            collection = sites_geojson(plan, synthetic_stations=synthetic_stations)
+            text = json.dumps(collection, ensure_ascii=False, indent=1)
             tmp.write_text(text, encoding="utf-8")
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())

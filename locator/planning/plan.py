@@ -122,6 +122,7 @@ def run_plan(
         already_covered=already,
         time_limit_s=request.time_limit_s,
         constraints=_constraints(request, cands),
+        progress=lambda _phase, solved: progress("optimising", 0.35 + 0.6 * solved),
     )
     progress("tables", 0.95)
     after = already | (np.asarray(cover[:, result.chosen].sum(axis=1)).ravel() > 0)

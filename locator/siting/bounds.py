@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ import scipy.sparse as sp
 from scipy.optimize import LinearConstraint, OptimizeWarning, linprog, milp
 
 from locator.siting.model import TOLERANCE, Model, covered, excluded
+from locator.siting.progress import still
 
 LP_MAX_NONZEROS = 2_000_000  # above this the bound comes from subgradient steps instead
 SUBGRADIENT_STEPS = 1000
@@ -53,12 +55,16 @@ def _lagrangian(model: Model, u: np.ndarray) -> tuple[float, np.ndarray]:
     return float((model.w - u).sum() + np.maximum(reduced[top], 0).sum()), top
 
 
-def _subgradient(model: Model, lower: float, deadline: float) -> float:
-    """Minimise the Lagrangian bound by projected subgradient steps (Polyak step sizes)."""
+def _subgradient(
+    model: Model, lower: float, deadline: float, tick: Callable[[], None] = still
+) -> float:
+    """Minimise the Lagrangian bound by projected subgradient steps (Polyak step sizes);
+    ``tick()`` once per step."""
     w = model.w
     u = w / np.maximum(np.diff(model.A_rows.indptr), 1)  # each row's weight shared by its sites
     best, theta, stale = _lagrangian(model, w)[0], 1.0, 0  # u = w: the top-p column sums
     for _ in range(SUBGRADIENT_STEPS):
+        tick()
         value, top = _lagrangian(model, u)
         if value < best - TOLERANCE * max(value, 1):
             best, stale = value, 0
@@ -75,14 +81,16 @@ def _subgradient(model: Model, lower: float, deadline: float) -> float:
     return best
 
 
-def lp_bound(model: Model, lower: float, deadline: float) -> Bound:
+def lp_bound(
+    model: Model, lower: float, deadline: float, tick: Callable[[], None] = still
+) -> Bound:
     """Upper bound on the coverable free weight.
 
     Solves the LP relaxation with HiGHS (interior point, no crossover) and
     reports the Lagrangian value at its duals, which is valid for any duals, so
     the bound does not rest on solver tolerances. When the LP is too large or
     does not finish in time, the same Lagrangian bound is minimised by
-    subgradient steps instead (it converges to the LP bound).
+    subgradient steps instead (it converges to the LP bound), calling ``tick()`` per step.
     """
     m, n = model.A.shape
     if m == 0 or model.p == 0:
@@ -108,7 +116,7 @@ def lp_bound(model: Model, lower: float, deadline: float) -> Bound:
             if model.cons.min_per_group or model.cons.max_per_group:
                 bound = min(bound, -float(res.fun) + 1e-7 * float(model.w.sum()))
             return Bound(bound, "LP bound (HiGHS)", res.x[:n], u)
-    bound = _subgradient(model, lower, deadline=max(deadline, time.perf_counter() + 2.0))
+    bound = _subgradient(model, lower, max(deadline, time.perf_counter() + 2.0), tick)
     return Bound(bound, "Lagrangian bound (subgradient; LP too large for the time limit)")
 
 

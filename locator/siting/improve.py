@@ -14,12 +14,14 @@ time, like before).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 
 import numpy as np
 
 from locator.siting.bounds import Bound
 from locator.siting.model import Model, covered
+from locator.siting.progress import still
 from locator.siting.search import GOOD_ENOUGH_GAP, better, greedy, perturb, swap
 from locator.siting.split import Effort, Splitter
 from locator.siting.swap import DENSE_MAX, CoverState, local_search, tabu_search
@@ -32,19 +34,26 @@ PERTURB_ROUNDS = 30  # perturbation rounds with quotas or spacing
 LpJob = Future[Bound]
 
 
-def search(model: Model, first: list[int], lp_job: LpJob, deadline: float) -> tuple[list[int], str]:
+def search(
+    model: Model,
+    first: list[int],
+    lp_job: LpJob,
+    deadline: float,
+    tick: Callable[[], None] = still,
+) -> tuple[list[int], str]:
     """The best plan found from the greedy plan ``first``, and how it was found.
 
     Waits for ``lp_job`` (the LP bound) to use its open sites as a second start and
     its bound as a target: the search stops once within ``GOOD_ENOUGH_GAP`` of it.
+    ``tick()`` is called once per swap or tabu step (progress).
     """
     if model.cons.min_per_group or model.cons.max_per_group or model.conflicts.nnz:
         return _constrained(model, first, lp_job, deadline), "greedy, swap and perturbation"
     if model.p == 0 or model.p >= model.n or len(model.w) == 0:
         lp_job.result()
         return first, "greedy"
-    effort = Effort(min(TABU_STEPS, 20 * model.n), min(TABU_PATIENCE, 5 * model.n), deadline)
-    chosen = _polish(model, first, deadline)
+    effort = Effort(min(TABU_STEPS, 20 * model.n), min(TABU_PATIENCE, 5 * model.n), deadline, tick)
+    chosen = _polish(model, first, deadline, tick)
     splitter = Splitter(model)
     if splitter.useful():
         splitter.explore(splitter.counts(chosen), effort)  # side by side with the LP
@@ -52,14 +61,15 @@ def search(model: Model, first: list[int], lp_job: LpJob, deadline: float) -> tu
         lp = lp_job.result()
         if lp.x is not None and covered(model, chosen) < lp.value * (1 - GOOD_ENOUGH_GAP):
             splitter.explore(splitter.lp_counts(lp.x), effort)
-        chosen = _polish(model, better(model, chosen, splitter.best()), deadline)
+        chosen = _polish(model, better(model, chosen, splitter.best()), deadline, tick)
         return chosen, "greedy, swap and tabu search by independent parts"
     if model.p * model.n <= DENSE_MAX:  # cheap steps: search side by side with the LP
         steps = min(WHOLE_STEPS, 50 * model.n)
-        chosen = _tabu(model, chosen, Effort(steps, min(WHOLE_PATIENCE, steps), deadline))
+        chosen = _tabu(model, chosen, Effort(steps, min(WHOLE_PATIENCE, steps), deadline, tick))
     lp = lp_job.result()
     if lp.x is not None:
-        chosen = better(model, chosen, _polish(model, greedy(model, _opened(lp.x)), deadline))
+        second = _polish(model, greedy(model, _opened(lp.x)), deadline, tick)
+        chosen = better(model, chosen, second)
     chosen = _tabu(model, chosen, effort, target=lp.value * (1 - GOOD_ENOUGH_GAP))
     return chosen, "greedy, swap and tabu search"
 
@@ -72,6 +82,7 @@ def _tabu(model: Model, chosen: list[int], effort: Effort, target: float = np.in
         patience=effort.patience,
         target=target,
         deadline=effort.deadline,
+        tick=effort.tick,
     )
 
 
@@ -80,10 +91,12 @@ def _opened(x_lp: np.ndarray) -> list[int]:
     return [int(j) for j in np.argsort(-x_lp, kind="stable") if x_lp[j] >= 0.5]
 
 
-def _polish(model: Model, chosen: list[int], deadline: float) -> list[int]:
+def _polish(
+    model: Model, chosen: list[int], deadline: float, tick: Callable[[], None] = still
+) -> list[int]:
     """Best-swap local search to a local optimum."""
     state = CoverState(model, chosen)
-    local_search(state, deadline)
+    local_search(state, deadline, tick)
     return [int(j) for j in state.sites]
 
 

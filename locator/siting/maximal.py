@@ -46,9 +46,10 @@ import scipy.sparse as sp
 from locator.siting.bounds import fixed_sites, lp_bound, solve_milp
 from locator.siting.improve import search
 from locator.siting.model import TOLERANCE, Constraints, Model, column, covered, reduce
+from locator.siting.progress import Meter, Progress
 from locator.siting.search import greedy
 
-__all__ = ["Constraints", "CoverageResult", "maximal_coverage"]
+__all__ = ["Constraints", "CoverageResult", "Progress", "maximal_coverage"]
 
 MILP_MAX_NONZEROS = 200_000  # "auto" tries the exact MILP only below this size (after fixing)
 
@@ -85,11 +86,15 @@ def maximal_coverage(
     time_limit_s: float = 60.0,
     exact: bool | None = None,
     constraints: Constraints | None = None,
+    progress: Progress | None = None,
 ) -> CoverageResult:
     """Choose ``p`` candidates (columns of ``cover``) that cover the most ``weights``.
 
     ``exact=None`` solves the MILP when the instance is small enough;
     ``True`` always does (within ``time_limit_s``); ``False`` never does.
+    ``progress(phase, fraction)`` hears from the greedy picks, every search and
+    subgradient step, and at least every ``progress.TICK_S`` while HiGHS runs
+    (:mod:`locator.siting.progress`); the fraction never goes back and ends at 1.
     Raises ValueError for inconsistent shapes, negative weights, or a ``p``
     larger than the number of allowed candidates.
     """
@@ -100,10 +105,23 @@ def maximal_coverage(
     _check(cover, w, p, already, constraints)
     cons = constraints or Constraints()
     model = reduce(cover, w, p, already, cons)
-    first = greedy(model)
+    with Meter(progress, time_limit_s) as meter:
+        chosen, method, bound_free = _solve(model, start, time_limit_s, exact, meter)
+        meter.enter("done")
+    return _result(model, cover, w, already, chosen, bound_free, method, start)
+
+
+def _solve(
+    model: Model, start: float, time_limit_s: float, exact: bool | None, meter: Meter
+) -> tuple[list[int], str, float]:
+    """Greedy, search beside the bound, then the MILP when it pays: (chosen, method, bound)."""
+    first = greedy(model, picked=meter.tick)
+    meter.enter("search")
     with ThreadPoolExecutor(max_workers=1) as pool:  # HiGHS releases the GIL
-        lp_job = pool.submit(lp_bound, model, covered(model, first), start + time_limit_s * 0.7)
-        chosen, kind = search(model, first, lp_job, deadline=start + time_limit_s * 0.8)
+        lp_job = pool.submit(
+            lp_bound, model, covered(model, first), start + time_limit_s * 0.7, meter.tick
+        )
+        chosen, kind = search(model, first, lp_job, start + time_limit_s * 0.8, meter.tick)
         bound = lp_job.result()
     method, bound_free = f"{kind}; {bound.how}", bound.value
     free = covered(model, chosen)
@@ -112,13 +130,14 @@ def maximal_coverage(
         fixed = None if bound.u is None else fixed_sites(model, bound.u, free)
         free_nnz = model.A.nnz if fixed is None else model.A[:, ~fixed[0]].nnz
         if exact or free_nnz <= MILP_MAX_NONZEROS:
+            meter.enter("exact")
             chosen, free, bound_free, proven = solve_milp(
                 model, chosen, free, bound_free, remaining, fixed
             )
             method = "MILP (HiGHS), optimal" if proven else "MILP (HiGHS), time limit"
     if bound_free - free <= TOLERANCE * max(bound_free, 1):
         bound_free = free
-    return _result(model, cover, w, already, chosen, bound_free, method, start)
+    return chosen, method, bound_free
 
 
 def _check(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -37,9 +38,12 @@ class _Feasibility:
         return {g for g, m in mins.items() if self.count.get(g, 0) < m}
 
 
-def greedy(model: Model, start: list[int] | None = None) -> list[int]:
+def greedy(
+    model: Model, start: list[int] | None = None, picked: Callable[[float], None] | None = None
+) -> list[int]:
     """Lazy greedy from the sites in ``start`` (those still feasible): first fill minimum
-    quotas, then take the best feasible gain each time."""
+    quotas, then take the best feasible gain each time. ``picked(share)`` is called after
+    each pick with the share of ``p`` picked so far."""
     uncovered = model.w.copy()
     feas = _Feasibility(model)
     chosen: list[int] = []
@@ -48,6 +52,8 @@ def greedy(model: Model, start: list[int] | None = None) -> list[int]:
         uncovered[column(model, j)] = 0.0
         feas.add(j)
         chosen.append(j)
+        if picked is not None:
+            picked(len(chosen) / max(model.p, 1))
 
     for j in start or []:
         if len(chosen) < model.p and feas.ok(j):

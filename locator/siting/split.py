@@ -11,6 +11,7 @@ how many sites each gets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from locator.siting.model import Constraints, Model, covered, excluded
+from locator.siting.progress import still
 from locator.siting.search import greedy
 from locator.siting.swap import tabu_search
 
@@ -29,11 +31,13 @@ PAIRS_MAX = 400  # two sites in a part this small: try every pair
 
 @dataclass(frozen=True)
 class Effort:
-    """How hard to search: tabu steps per run, steps without a new best, a time cap."""
+    """How hard to search: tabu steps per run, steps without a new best, a time cap, and
+    what to call once per step (progress)."""
 
     iterations: int
     patience: int
     deadline: float
+    tick: Callable[[], None] = still
 
 
 def parts(model: Model) -> list[np.ndarray]:
@@ -92,6 +96,7 @@ class _Part:
                 target=np.inf,
                 deadline=effort.deadline,
                 seed=seed,
+                tick=effort.tick,
             )
             if covered(sub, plan) > value:
                 best, value = plan, covered(sub, plan)

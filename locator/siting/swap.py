@@ -19,12 +19,14 @@ excluded candidates never enter.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from locator.siting.model import TOLERANCE, Model, column, excluded
+from locator.siting.progress import still
 
 DENSE_MAX = 1_000_000  # keep W dense (p x n floats) up to this size
 BINCOUNT_MAX = 100_000  # update a W this small by a full-length bincount, not np.add.at
@@ -195,10 +197,11 @@ class CoverState:
         return best
 
 
-def local_search(state: CoverState, deadline: float) -> None:
-    """Apply the best swap while it strictly gains."""
+def local_search(state: CoverState, deadline: float, tick: Callable[[], None] = still) -> None:
+    """Apply the best swap while it strictly gains; ``tick()`` once per swap."""
     tolerance = TOLERANCE * max(float(state.model.w.sum()), 1.0)
     while time.perf_counter() < deadline:
+        tick()
         move = state.best_swap()
         if move.delta <= tolerance or move.k < 0:
             return
@@ -214,8 +217,9 @@ def tabu_search(
     target: float,
     deadline: float,
     seed: int = 0,
+    tick: Callable[[], None] = still,
 ) -> list[int]:
-    """Tabu search over swaps from ``chosen``; returns the best plan seen.
+    """Tabu search over swaps from ``chosen``; returns the best plan seen (``tick()`` per step).
 
     Each step makes the best swap allowed, even a losing one. A site that left may
     not come back, and one that entered may not leave, for a few (seeded random)
@@ -237,6 +241,7 @@ def tabu_search(
     for step in range(iterations):
         if step - found > patience or best_value >= target or time.perf_counter() > deadline:
             break
+        tick()
         move = state.best_swap(until_out > step, until_in > step, best_value + tolerance)
         if move.k < 0:
             break

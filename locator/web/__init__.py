@@ -4,7 +4,8 @@
 headers onto an app whose :class:`~locator.web.state.State` is already loaded, with the
 guards on what a request may cost: the trusted hosts (:mod:`~locator.web.urls`), per-client
 budgets (:mod:`~locator.web.budget`), the request deadline and render slots
-(:mod:`~locator.web.work`) and the JSON depth bound (:mod:`~locator.web.bodies`). The
+(:mod:`~locator.web.work`) and the JSON depth bound (:mod:`~locator.web.bodies`), and
+compression and caching (:mod:`~locator.web.transfer`). The
 blueprints never import each other; what two of them share lives in a module of this
 package that is not a blueprint (state, handlers, headers, locale, serialise, ...) or on a
 floor below.
@@ -18,6 +19,7 @@ from flask_babel import Babel
 from locator import palette
 from locator.web import (
     account,
+    admin,
     api,
     auth,
     bodies,
@@ -28,10 +30,13 @@ from locator.web import (
     headers,
     i18n,
     images,
+    journey,
     pages,
+    plan_list,
     planner,
     plans,
     search,
+    transfer,
     urls,
     work,
 )
@@ -40,19 +45,23 @@ from locator.web.state import state_of
 
 BLUEPRINTS = (
     account.bp,
+    admin.bp,
     api.bp,
     search.bp,
+    journey.bp,
     coverage.bp,
     plans.bp,
     images.bp,
     pages.bp,
     planner.bp,
+    plan_list.bp,
     embeds.bp,
 )
 
 
 def register(app: Flask) -> None:
     """Register the blueprints, translations, error handlers and headers on ``app``."""
+    transfer.register(app)  # first: its after_request hook then runs last, on the final body
     app.config["MAX_CONTENT_LENGTH"] = 32 * 1024 * 1024  # uploads; routes may lower it
     app.json = bodies.JsonProvider(app)
     urls.register(app)

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, make_response, request
 
 from locator import amenities, params
 from locator.errors import BadQuery
 from locator.stations.table import select
 from locator.web.serialise import PROPERTIES, compact_points
 from locator.web.state import data, state
+from locator.web.transfer import conditional
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+POINTS_MAX_AGE_S = 30  # a browser asks again (If-None-Match) after this; a new import shows
 
 
 @bp.get("/health")
@@ -121,7 +123,8 @@ def station_points() -> Any:
         200:
           description: 'count, datum, scale, kinds, ids, kind (index into kinds) and coords
             (flat [dlon, dlat, ...] integers in 1/scale degrees, each relative to the
-            previous point)'
+            previous point); an ETag from the served dataset version, so a repeat request
+            with If-None-Match gets a 304'
           content:
             application/json:
               schema:
@@ -139,6 +142,8 @@ def station_points() -> Any:
               example: {count: 2, datum: wgs84, scale: 100000,
                         kinds: [warm_heart, driver_home], ids: [t1, t2], kind: [0, 0],
                         coords: [11641800, 3991300, 4300, -400], synthetic: true}
+        304: {description: 'not modified: the served dataset version is the one named in
+              If-None-Match'}
         400: {description: 'bad parameter', content: {application/json: {schema: Error}}}
     """
     args = request.args
@@ -152,7 +157,8 @@ def station_points() -> Any:
         amenity_keys=params.parse_amenities(args.get("amenities")),
         limit=len(table) or 1,
     )
-    return {**compact_points(table, sel.rows, datum), "synthetic": table.info.synthetic}
+    body = {**compact_points(table, sel.rows, datum), "synthetic": table.info.synthetic}
+    return conditional(make_response(body), f"points-v{data().version}", POINTS_MAX_AGE_S)
 
 
 @bp.get("/stations/<station_id>")
@@ -174,6 +180,7 @@ def station(station_id: str) -> Any:
                 id: t1
                 geometry: {type: Point, coordinates: [116.418, 39.913]}
                 properties: {id: t1, name: 东单驿站, kind: warm_heart, opening_hours: 24/7,
+                             opening_hours_text: {en: open 24 hours, zh: 24 小时},
                              amenities: {shower: 'yes', toilet: unknown}, synthetic: true}
         404: {description: 'no such station', content: {application/json: {schema: Error}}}
     """

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from flask import request
 
-from locator import params, schema
+from locator import caveats, params, schema
 from locator.errors import BadQuery
 from locator.spreadsheet import safe_cell
 from locator.web.bodies import json_body, limit_body
@@ -28,7 +28,7 @@ from locator.web.serialise import dumps
 
 MAX_BATCH_BODY_BYTES = 8 * 2**20  # 100,000 points with ids is about 5 MB of JSON
 CHUNK_POINTS = 5_000
-CSV_HEADER = ("point", "rank", "station_id", "distance_m")
+CSV_HEADER = ("point", "rank", "station_id", "distance_m", caveats.CSV_COLUMN)
 
 
 @dataclass(frozen=True)
@@ -143,8 +143,10 @@ def json_chunks(result: BatchResult, head: dict[str, Any]) -> Iterator[str]:
     yield "]}"
 
 
-def csv_chunks(result: BatchResult) -> Iterator[str]:
-    """The CSV answer (point labels and ids made safe for spreadsheets) in pieces."""
+def csv_chunks(result: BatchResult, *, synthetic_stations: bool) -> Iterator[str]:
+    """The CSV answer (point labels and ids made safe for spreadsheets) in pieces; the last
+    column says ``stations synthetic`` on every row when the served stations are."""
+    caveat = caveats.csv_cell(caveats.caveats_of(synthetic_stations=synthetic_stations))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
@@ -157,6 +159,7 @@ def csv_chunks(result: BatchResult) -> Iterator[str]:
                     r,
                     "" if s is None else safe_cell(s),
                     "" if d is None else f"{d:.1f}",
+                    caveat,
                 ]
             )
         yield buffer.getvalue()

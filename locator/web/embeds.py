@@ -100,6 +100,7 @@ def embed_text() -> dict[str, str]:
         "touch": _("Use two fingers to move the map"),
         "scroll": _("Use ctrl + scroll to zoom the map"),
         "scrollMac": _("Use ⌘ + scroll to zoom the map"),
+        "zoomIn": _("Zoom in to see the stations."),
         "credit": _("locator, synthetic stations") if data().table.info.synthetic else "locator",
     }
 

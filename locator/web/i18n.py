@@ -9,9 +9,12 @@ kinds are part of the vocabulary and come from :mod:`locator.amenities` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from locator import amenities, schema
+import pandas as pd
+
+from locator import amenities, names, schema
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 DEFAULT = "zh"
@@ -75,3 +78,44 @@ def amenity_labels(lang: str) -> dict[str, str]:
     """Every amenity key and its label, the shortlist first, then vocabulary order."""
     rest = [k for k in amenities.KEYS if k not in SHORTLIST]
     return {key: amenities.label(key, lang) for key in (*SHORTLIST, *rest)}
+
+
+def place_name(name: str, lang: str, level: names.Level = "district") -> str:
+    """A district, city or province name in the page's language (pinyin in English)."""
+    return names.english(name, level) if lang == "en" else name
+
+
+PLACE_LEVELS: dict[str, names.Level] = {
+    "province_name": "province",
+    "city_name": "city",
+    "district_name": "district",
+}
+
+
+def place_line(record: Mapping[Any, Any], lang: str) -> str:
+    """Province, city and district of a station, each once, in ``lang``.
+
+    "北京市 朝阳区" or "Beijing Chaoyang District" (Beijing is both province and city);
+    missing parts (None, NaN, "") are left out, so a station with none gives "".
+    """
+    parts = (
+        place_name(value, lang, level)
+        for column, level in PLACE_LEVELS.items()
+        if isinstance(value := record.get(column), str)
+    )
+    return " ".join(dict.fromkeys(p for p in parts if p))
+
+
+def with_place_names(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``frame`` with its ``district_name``/``city_name``/``province_name`` columns in ``lang``.
+
+    The frame itself is not changed; in Chinese it is returned as it is.
+    """
+    present = [c for c in PLACE_LEVELS if c in frame.columns]
+    if lang != "en" or not present:
+        return frame
+    out = frame.copy()
+    for column in present:
+        level = PLACE_LEVELS[column]
+        out[column] = [names.english(v, level) if isinstance(v, str) else v for v in out[column]]
+    return out

@@ -11,7 +11,10 @@ their schemas; ``tests/web/test_fuzz.py`` checks the server against it.
 
 from __future__ import annotations
 
+import json
+import shlex
 from typing import Any
+from urllib.parse import urlencode
 
 import yaml
 from apispec import APISpec
@@ -61,7 +64,15 @@ schemas:
           id: {type: string}
           name: {type: string}
           kind: Kind
-          opening_hours: {type: string}
+          opening_hours: {type: string, description: 'OpenStreetMap opening_hours syntax'}
+          opening_hours_text:
+            type: object
+            nullable: true
+            required: [en, zh]
+            properties: {en: {type: string}, zh: {type: string}}
+            description: 'the opening hours in words in English and Chinese ("daily
+              08:00–20:00", "每天 08:00–20:00"); as written where words cannot say them
+              (public-holiday rules, seasons, comments); null when the hours are blank'
           amenities:
             type: object
             additionalProperties: {type: string, enum: ['yes', 'no', unknown]}
@@ -132,7 +143,15 @@ responses:
 """)
 
 
-API_BLUEPRINTS = ("api.", "search.", "coverage.", "plans.", "map_images.", "embeds.oembed")
+API_BLUEPRINTS = (
+    "api.",
+    "search.",
+    "journey.",
+    "coverage.",
+    "plans.",
+    "map_images.",
+    "embeds.oembed",
+)
 
 
 def build_spec() -> dict[str, Any]:
@@ -168,3 +187,44 @@ def build_spec() -> dict[str, Any]:
                 for p in operation["parameters"]
             ]
     return document
+
+
+def _example_body(body: dict[str, Any]) -> Any:
+    if "example" in body:
+        return body["example"]
+    examples = body.get("examples") or {}
+    return next(iter(examples.values()))["value"] if examples else None
+
+
+def example_request(path: str, method: str, operation: dict[str, Any], base_url: str) -> str:
+    """A ``curl`` command for one operation, from its parameters' and body's examples.
+
+    Path parameters take their example; query parameters are sent when required or when
+    they have an example; a body is the first JSON example, else the first CSV one.
+    Operations with a security requirement send ``Authorization: Bearer $LOCATOR_TOKEN``.
+    """
+    query = []
+    for parameter in operation.get("parameters", []):
+        value = parameter.get("example", parameter.get("schema", {}).get("default"))
+        wanted = parameter.get("required") or "example" in parameter
+        if parameter["in"] == "path":
+            path = path.replace("{" + parameter["name"] + "}", str(value))
+        elif parameter["in"] == "query" and value is not None and wanted:
+            query.append((parameter["name"], str(value)))
+    url = base_url.rstrip("/") + path + (("?" + urlencode(query, safe=",")) if query else "")
+    words = ["curl"] + ([] if method == "get" else ["-X", method.upper()])
+    if operation.get("security"):
+        words += ["-H", '"Authorization: Bearer $LOCATOR_TOKEN"']  # the shell fills it in
+    content = operation.get("requestBody", {}).get("content", {})
+    for media in ("application/json", "text/csv"):
+        example = _example_body(content[media]) if media in content else None
+        if example is not None:
+            text = example if isinstance(example, str) else json.dumps(example, ensure_ascii=False)
+            words += [
+                "-H",
+                shlex.quote(f"Content-Type: {media}"),
+                "--data-binary",
+                shlex.quote(text),
+            ]
+            break
+    return " ".join([*words, shlex.quote(url)])

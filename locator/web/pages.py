@@ -14,7 +14,7 @@ import numpy as np
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 
-from locator import hours, navigation
+from locator import hours, hours_text, names, navigation
 from locator.errors import NotFound
 from locator.regions import Regions
 from locator.web import i18n
@@ -35,8 +35,10 @@ def nav_labels() -> dict[str, str]:
     }
 
 
-def district_choices(regions: Regions) -> list[tuple[str, list[dict[str, Any]]]]:
+def district_choices(regions: Regions, lang: str = "zh") -> list[tuple[str, list[dict[str, Any]]]]:
     """Districts grouped by city (in file order), each with a point inside its polygon.
+
+    Names are in ``lang`` (pinyin in English: "Chaoyang District" under "Beijing").
 
     The point is shapely's representative point, so it lies inside even a crescent-shaped
     district; lat/lon are WGS84 degrees rounded to 5 places (about 1 m).
@@ -45,10 +47,11 @@ def district_choices(regions: Regions) -> list[tuple[str, list[dict[str, Any]]]]
     points = frame.geometry.representative_point()
     cities: dict[str, list[dict[str, Any]]] = {}
     for rec, point in zip(frame.to_dict("records"), points, strict=True):
-        cities.setdefault(str(rec["city_name"]), []).append(
+        city = i18n.place_name(str(rec["city_name"]), lang, "city")
+        cities.setdefault(city, []).append(
             {
                 "adcode": str(rec["district_adcode"]),
-                "name": str(rec["district_name"]),
+                "name": i18n.place_name(str(rec["district_name"]), lang),
                 "lat": round(point.y, 5),
                 "lon": round(point.x, 5),
             }
@@ -61,16 +64,18 @@ def finder() -> Any:
     """The station finder: where am I, what do I need, which stations are nearest."""
     st = state()
     lang = current_lang()
-    cities = district_choices(st.regions)
+    cities = district_choices(st.regions, lang)
     labels = i18n.amenity_labels(lang)
     tiles = request.args.get("tiles", "osm") != "none"
     if tiles:
         allow_tiles("osm")  # static/js/finder-map.js draws OpenStreetMap tiles
     config = {
         "tiles": tiles,
+        "lang": lang,
         "urls": {
             "nearest": url_for("search.nearest"),
-            "stations": url_for("api.stations", limit=10000, fields="id,name,kind"),
+            "stations": url_for("api.station_points"),  # compact: ids, kinds, coordinates
+            "station_api": url_for("api.station", station_id="__id__"),
             "station": url_for("pages.station", station_id="__id__"),
         },
         "kinds": i18n.kind_labels(lang),
@@ -111,8 +116,11 @@ def station(station_id: str) -> Any:
         dataset=data().table.info,
         station=rec,
         kind_label=i18n.kind_label(rec["kind"], lang),
+        place=i18n.place_line(rec, lang),
+        name_pinyin=names.pinyin_line(str(rec["name"])) if lang == "en" else "",
         amenities=[(k, label, rec[k]) for k, label in i18n.amenity_labels(lang).items()],
         open_now=hours.STATE_NAMES[open_code],
+        hours_text=hours_text.describe(str(rec.get("opening_hours") or "")),
         nav=[(app, label, links[app]) for app, label in nav_labels().items()],
         tiles=tiles,
     )
@@ -121,6 +129,9 @@ def station(station_id: str) -> Any:
 @bp.get("/api/docs")
 def api_docs() -> Any:
     """The OpenAPI document rendered as a plain page (no external assets)."""
-    from locator.web.openapi import build_spec
+    from locator.web.openapi import build_spec, example_request
 
-    return render_template("docs.html", spec=build_spec(), html_lang="en")
+    def curl(path: str, method: str, operation: dict[str, Any]) -> str:
+        return example_request(path, method, operation, request.host_url)
+
+    return render_template("docs.html", spec=build_spec(), curl=curl, html_lang="en")

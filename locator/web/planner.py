@@ -5,7 +5,12 @@ a time limit for a plan) next to a folium map from :mod:`locator.maps.folium_map
 table and, once a plan is done, its coverage curve, downloads and an embed code.
 ``GET /planner?region=&radius_m=&kind=&amenities=&tiles=`` shows the existing coverage;
 ``?plan=<id>`` loads a plan from the plans API (``POST /api/v1/plans``), showing its
-progress until it is done. planner.js starts plans and polls them.
+progress until it is done. planner.js starts plans and polls them; switching the region
+sets the kind and radius to that region's defaults (``region_defaults``, as
+``?region=`` alone gives), and settings with no station or no covered demand disable the
+start button with the reason in words (``blocked_reason`` for the page as served, the
+coverage API for other settings). Progress shows the stage in the page's language
+(``stage_labels``; the API keeps the English keys) and the time elapsed.
 
 Maps are cached per app (the station table never changes while the app runs): the key is
 everything that changes the map, including the language of its labels; the radius is
@@ -18,6 +23,7 @@ allows images from the chosen base map's tile host only.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +35,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from locator import coverage, params
+from locator.demand import POINT_TOTALS, SHARE_TOTALS
 from locator.errors import BadQuery, NotFound
 from locator.maps import folium_map, layers
 from locator.maps.style import TILES, MapText
@@ -124,6 +131,17 @@ def planner_text() -> dict[str, str]:
         "starting": _("Sending the plan…"),
         "queued": _("Queued: waiting for a free worker."),
         "running": _("Running: {stage} ({percent} %)"),
+        "elapsed": _("{time} elapsed"),
+        "checking": _("Checking the coverage of these settings…"),
+        "no_stations": _(
+            "No stations of the type “{kind}” in {region} (0 stations): choose another "
+            "type before starting a plan."
+        ),
+        "no_coverage": _(
+            "Nothing is covered (0.0 %): no demand in {region} lies within {radius} m of a "
+            "station of the type “{kind}”. Choose a larger radius or another type before "
+            "starting a plan."
+        ),
         "done": _("Done. Loading the result…"),
         "failed": _("The plan failed: {error}"),
         "error": _("The plan could not be started: {error}"),
@@ -132,6 +150,86 @@ def planner_text() -> dict[str, str]:
         "chart_x": _("New stations"),
         "chart_y": _("Covered share of demand"),
         "chart_title": _("Coverage curve: covered share after each new station"),
+    }
+
+
+def stage_labels() -> dict[str, str]:
+    """The plan stages' stable API keys (:func:`locator.planning.plan.run_plan`), in words."""
+    return {
+        "queued": _("queued"),
+        "starting": _("starting"),
+        "demand": _("building the demand model"),
+        "existing coverage": _("measuring the existing coverage"),
+        "candidates": _("choosing candidate sites"),
+        "optimising": _("optimising (searching and bounding)"),
+        "tables": _("writing the tables"),
+        "done": _("done"),
+        "failed": _("failed"),
+    }
+
+
+def region_defaults(names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Per loaded region: the kind and radius ``/planner?region=`` defaults to, the largest
+    radius, and how many stations of each kind lie in it (filters aside)."""
+    frame = data().table.frame
+    out: dict[str, dict[str, Any]] = {}
+    for region in (r for r in names if r in REGION_KIND):
+        kind = REGION_KIND[region]
+        inside = frame["province_adcode"].astype(str).to_numpy() == PROVINCES[region]
+        counts = {
+            key: int(inside[data().index.subset(params.Filters(kind=key)).rows].sum())
+            for key in i18n.kind_labels(current_lang())
+        }
+        out[region] = {
+            "kind": kind,
+            "radius_m": coverage.DEFAULT_RADIUS_M[kind],
+            "max_radius_m": MAX_COVER_RADIUS_M[region],
+            "stations": counts,
+        }
+    return out
+
+
+def blocked_reason(query: Query, table: dict[str, Any]) -> str | None:
+    """Why a plan of ``query`` cannot start (no stations, or nothing covered), or None."""
+    labels = dict(region_labels(state().regions.names))
+    values = {
+        "kind": i18n.kind_labels(current_lang()).get(query.kind, query.kind),
+        "region": labels.get(query.region, query.region),
+        "radius": f"{query.radius_m:,.0f}",
+    }
+    text = planner_text()
+    if not table["totals"]["existing"]:
+        return text["no_stations"].format(**values)
+    if table["totals"]["share_before"] <= 0:
+        return text["no_coverage"].format(**values)
+    return None
+
+
+def demand_label(totals: str) -> dict[str, str]:
+    """The district table's demand header and its explanation, by what the district totals
+    are (:attr:`locator.demand.Demand.totals`)."""
+    if totals == POINT_TOTALS:
+        return {
+            "header": _("Demand (your points)"),
+            "note": _("Demand is the weight of the points you uploaded, summed per district."),
+            "cell": "",
+        }
+    if totals == SHARE_TOTALS:
+        return {
+            "header": _("Demand (modelled share of the prefecture census)"),
+            "note": _(
+                "Modelled: no county census was available, so each county's figure is only "
+                "its modelled share of its prefecture's 2020 census total."
+            ),
+            "cell": _("Modelled share of the prefecture's 2020 census total"),
+        }
+    return {
+        "header": _("Demand (residents, census 2020)"),
+        "note": _(
+            "Each district's total is its 2020 census population. Within a district it is "
+            "spread around places by a model (modelled, not measured): the map's cells."
+        ),
+        "cell": "",
     }
 
 
@@ -157,6 +255,7 @@ def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[s
     """The map and the district table of ``query`` (or of ``plan``, when given)."""
     st = state()
     demand = st.planner.demand.get(query.region)
+    own_points = plan is not None and plan.request.demand_path is not None
     served = data()
     rows = served.index.subset(params.Filters(kind=query.kind, amenities=query.amenities)).rows
     lon, lat = served.index.lon[rows], served.index.lat[rows]
@@ -172,6 +271,8 @@ def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[s
         frame = layers.districts_before(demand, covered, districts)
     polygons = st.regions.districts
     polygons = polygons[polygons["province_adcode"] == PROVINCES[query.region]]
+    lang = current_lang()
+    polygons, frame = i18n.with_place_names(polygons, lang), i18n.with_place_names(frame, lang)
     amenity_arg = ",".join(query.amenities) or None
     map_data = layers.map_data(
         demand,
@@ -190,7 +291,8 @@ def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[s
         static_url=url_for("static", filename=""),
         text=map_text(),
     )
-    return folium_map.map_parts(built), _table(frame)
+    table = _table(frame) | {"demand": POINT_TOTALS if own_points else demand.totals}
+    return folium_map.map_parts(built), table
 
 
 def _plan_query(job: JobStatus, tiles: str) -> Query:
@@ -201,6 +303,10 @@ def _plan_query(job: JobStatus, tiles: str) -> Query:
 def _plan_json(job: JobStatus) -> dict[str, Any]:
     out: dict[str, Any] = {"id": job.id, "status": job.status, "stage": job.stage}
     out["fraction"] = round(job.fraction, 3)
+    started = job.started_at
+    if started is not None and started.tzinfo is None:  # SQLite gives back naive UTC times
+        started = started.replace(tzinfo=dt.UTC)
+    out["started_at"] = None if started is None else started.isoformat(timespec="seconds")
     out["error"] = job.error
     if job.summary is not None and job.curve is not None:
         out["summary"] = job.summary
@@ -208,18 +314,30 @@ def _plan_json(job: JobStatus) -> dict[str, Any]:
     return out
 
 
-def _config(query: Query, job: JobStatus | None) -> dict[str, Any]:
+def _config(query: Query, job: JobStatus | None, table: dict[str, Any]) -> dict[str, Any]:
     who = identity()
     may_plan = who is not None and who.may("planner")
+    totals = table["totals"]
     return {
         "csrf": generate_csrf() if may_plan else None,  # only a signed-in planner gets a cookie
         "urls": {
             "plans": url_for("plans.submit_plan"),
             "status": url_for("plans.plan_status", plan_id="__id__"),
+            "coverage": url_for("coverage.coverage_summary"),
         },
         "query": {"region": query.region, "tiles": query.tiles},
+        "shown": {  # the coverage on the page: planner.js checks the form against it
+            "region": query.region,
+            "kind": query.kind,
+            "radius_m": query.radius_m,
+            "amenities": sorted(query.amenities),
+            "stations": int(totals["existing"]),
+            "covered_share": float(totals["share_before"]),
+        },
+        "regions": region_defaults(state().regions.names),
         "plan": None if job is None else _plan_json(job),
         "text": planner_text(),
+        "stages": stage_labels(),
     }
 
 
@@ -276,10 +394,12 @@ def planner() -> Any:
         form=_form_values(job),
         map=_markup(parts),
         table=table,
+        demand_label=demand_label(table["demand"]),
         job=job,
         summary=None if plan is None else export.summary(plan),
         downloads=_downloads(job),
-        config=_config(query, job),
+        config=_config(query, job, table),
+        blocked=None if job is not None else blocked_reason(query, table),
         error=error,
     ), status
 

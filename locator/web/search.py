@@ -166,7 +166,8 @@ def nearest_batch() -> Any:
       responses:
         200:
           description: 'one row per point and rank: point (its id, else its index), rank,
-            station_id and distance_m (null when no station passes the filters)'
+            station_id and distance_m (null when no station passes the filters); the CSV
+            adds a caveats column ("stations synthetic" when the served stations are)'
           content:
             application/json:
               schema:
@@ -191,8 +192,8 @@ def nearest_batch() -> Any:
             text/csv:
               schema: {type: string}
               example: |
-                point,rank,station_id,distance_m
-                home,1,t1,2071.3
+                point,rank,station_id,distance_m,caveats
+                home,1,t1,2071.3,stations synthetic
         400: {description: 'bad body, a bad point (named by row), too many points, or more
               rows (points times k) than LOCATOR_BATCH_MAX_RESULTS',
               content: {application/json: {schema: Error}}}
@@ -228,7 +229,8 @@ def nearest_batch() -> Any:
     check_deadline("this batch")
     result = batch.BatchResult(points.ids, rows, dist, data().table.frame["id"].to_numpy())
     if fmt == "csv" or (fmt is None and request.accept_mimetypes.best == "text/csv"):
-        return Response(batch.csv_chunks(result), mimetype="text/csv")
+        chunks = batch.csv_chunks(result, synthetic_stations=data().table.info.synthetic)
+        return Response(chunks, mimetype="text/csv")
     head = {"numberReturned": n, "dataset": data().dataset}
     return Response(batch.json_chunks(result, head), mimetype="application/json")
 

@@ -18,10 +18,15 @@ from typing import Any
 import numpy as np
 
 from locator import amenities, coords, navigation, schema, travel
+from locator import hours_text as hours_words
 from locator.index import AlongRoute, Hit, Nearest
 from locator.stations.table import StationTable, dataset_json
 
-PROPERTIES: tuple[str, ...] = (*(f for f in schema.FIELDS if f not in ("lon", "lat")), "amenities")
+PROPERTIES: tuple[str, ...] = (
+    *(f for f in schema.FIELDS if f not in ("lon", "lat")),
+    "opening_hours_text",
+    "amenities",
+)
 MAX_CACHED = 50_000
 
 dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
@@ -30,7 +35,8 @@ dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", "
 class FeatureWriter:
     """Builds features for rows of one station table; safe to share between threads."""
 
-    def __init__(self, table: StationTable) -> None:
+    def __init__(self, table: StationTable, dataset: dict[str, Any] | None = None) -> None:
+        """``dataset`` is what answers say of the data (default: :func:`dataset_json`)."""
         frame = table.frame
         self._columns = {c: frame[c].tolist() for c in (*schema.FIELDS, *amenities.KEYS)}
         lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
@@ -41,7 +47,7 @@ class FeatureWriter:
         )
         self._props: dict[int, dict[str, Any]] = {}
         self._text: dict[int, tuple[bytes, str]] = {}
-        self._dataset = dumps(dataset_json(table)).encode()
+        self._dataset = dumps(dataset or dataset_json(table)).encode()
         self._lock = threading.Lock()
 
     def properties(self, row: int) -> dict[str, Any]:
@@ -57,7 +63,8 @@ class FeatureWriter:
 
     def _properties(self, row: int) -> dict[str, Any]:
         c = self._columns
-        found = {f: c[f][row] for f in PROPERTIES if f != "amenities"}
+        found = {f: c[f][row] for f in PROPERTIES if f not in ("amenities", "opening_hours_text")}
+        found["opening_hours_text"] = hours_text(found["opening_hours"])
         found["amenities"] = {k: c[k][row] for k in amenities.KEYS}
         return found
 
@@ -125,6 +132,13 @@ class FeatureWriter:
                     self._text.clear()
                 self._text[row] = found
         return found
+
+
+def hours_text(expression: str | None) -> dict[str, str] | None:
+    """Opening hours in words, ``{"en": ..., "zh": ...}`` (as written where words cannot say
+    them, see :mod:`locator.hours_text`); None when blank."""
+    found = hours_words.describe(expression or "")
+    return None if found is None else {"en": found.en, "zh": found.zh}
 
 
 def nearest_json(writer: FeatureWriter, found: Nearest, query: dict[str, Any]) -> bytes:

@@ -37,10 +37,24 @@
     });
   });
 
+  // Whether the embed's own page is in the frame. Before that the frame holds the host's
+  // about:blank, and a message addressed to ORIGIN would only log an origin warning.
+  function loaded(frame) {
+    try {
+      var doc = frame.contentDocument;
+      return !!doc && doc.URL !== "about:blank" && doc.readyState === "complete";
+    } catch (err) {
+      return true;  // a page of another origin, which can only be the embed
+    }
+  }
+
   // Embeds that loaded before this script did have posted their height already: ask again.
+  // The others post it themselves when they load, so they are left alone.
   function ask() {
     embeds().forEach(function (frame) {
-      if (frame.contentWindow) { frame.contentWindow.postMessage({ type: "locator:ping" }, ORIGIN); }
+      if (frame.contentWindow && loaded(frame)) {
+        frame.contentWindow.postMessage({ type: "locator:ping" }, ORIGIN);
+      }
     });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ask); } else { ask(); }

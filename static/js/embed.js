@@ -10,16 +10,35 @@
   var cfg = configEl ? JSON.parse(configEl.textContent) : {};
 
   // --- height, for the host page -------------------------------------------------------
+  // Besides our own message (for embed-host.js), the height goes out in the forms that hosts
+  // already listen for: AMP's amp-iframe, Datawrapper's embed script (it finds the frame by
+  // id="datawrapper-chart-<key>" or by <key> in its src) and Flourish's (a JSON string).
   var lastHeight = 0;
+  var here = window.location.pathname + window.location.search;
+  var frameKey = cfg.id || (/['"\\]/.test(here) ? window.location.pathname : here);
+
+  function heightMessages(height) {
+    var ours = { type: "locator:height", height: height };
+    if (cfg.id) { ours.id = cfg.id; }
+    var datawrapper = {};
+    datawrapper[frameKey] = height;
+    return [
+      ours,
+      { sentinel: "amp", type: "embed-size", height: height },
+      { "datawrapper-height": datawrapper },
+      JSON.stringify({ sender: "Flourish", context: "iframe.resize", method: "resize",
+                       height: height, src: window.location.toString() })
+    ];
+  }
 
   function postHeight(always) {
     if (window.parent === window) { return; }
     var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
     if (height === lastHeight && !always) { return; }
     lastHeight = height;
-    var message = { type: "locator:height", height: height };
-    if (cfg.id) { message.id = cfg.id; }
-    window.parent.postMessage(message, "*");  // a height is no secret; the host checks our origin
+    heightMessages(height).forEach(function (message) {
+      window.parent.postMessage(message, "*");  // a height is no secret; hosts check our origin
+    });
   }
 
   if (window.ResizeObserver) {
@@ -121,8 +140,24 @@
       }).addTo(group);
     });
     if (interactive) { group.on("click", function (e) { openStation(e.layer); }); }
-    group.addTo(map);
     mapEl.dataset.stations = String(data.count);
+    if (cfg.view === "coverage" && cfg.outlines) {
+      thinStations(group);
+      map.on("zoomend resize", function () { thinStations(group); });
+    } else {
+      group.addTo(map);
+    }
+  }
+
+  // On a narrow coverage map thousands of dots would hide the district shading, so the
+  // stations wait until the reader zooms in (THIN_ZOOM) or the map is wider (THIN_WIDTH_PX).
+  var THIN_WIDTH_PX = 480, THIN_ZOOM = 11;
+  function thinStations(group) {
+    var hide = mapEl.clientWidth < THIN_WIDTH_PX && map.getZoom() < THIN_ZOOM;
+    if (hide && map.hasLayer(group)) { map.removeLayer(group); }
+    if (!hide && !map.hasLayer(group)) { group.addTo(map); }
+    mapEl.dataset.stationsShown = hide ? "no" : "yes";
+    if (hide || statusEl.textContent === T.zoomIn) { statusEl.textContent = hide ? T.zoomIn : ""; }
   }
 
   function openStation(marker) {

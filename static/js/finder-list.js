@@ -8,6 +8,8 @@
     drinking_water: "🚰", rest_area: "🪑", wifi: "📶", first_aid: "🩹", air_conditioning: "❄️"
   };
   var MAX_TAGS = 8;
+  // Below this width the results sit under the controls and the map (see site.css).
+  var PHONE = "(max-width: 59.99em)";
 
   // The list in #results with its count in #result-count. cfg is the finder's config;
   // showOnMap(id) is called by a result's "show on map" button.
@@ -18,15 +20,27 @@
     cfg.amenities.forEach(function (pair) { LABELS[pair[0]] = pair[1]; });
     var list = document.getElementById("results");
     var count = document.getElementById("result-count");
+    var section = list.closest(".results");
+    var heading = document.getElementById("results-heading");
+    var revealing = false;  // a user's search: bring its results into view when they come
 
     function stationUrl(id) { return locator.finderUrl.stationUrl(cfg, id); }
     function openText(p) { return T["open_" + p.open_now] || T.open_unknown; }
     function kindText(p) { return cfg.kinds[p.kind] || p.kind; }
 
-    function etaText(p) {
-      var mode = p.kind === "driver_home" ? "truck" : "ebike";
-      var minutes = Math.max(1, Math.round(p.estimates[mode].minutes));
-      return fill(T[mode], { min: minutes });
+    // Walking, and e-bike (or truck, to a driver's home), in whole minutes.
+    function etaTexts(p) {
+      var modes = ["walk", p.kind === "driver_home" ? "truck" : "ebike"];
+      return modes.map(function (mode) {
+        var minutes = Math.max(1, Math.round(p.estimates[mode].minutes));
+        return [mode, fill(T[mode + "_min"], { min: minutes })];
+      });
+    }
+
+    // Opening hours in words in the page's language (the raw expression where words fail).
+    function hoursText(p) {
+      var words = p.opening_hours_text;
+      return words ? (words[cfg.lang] || words.zh) : "";
     }
 
     function amenityTags(parent, amenities) {
@@ -66,12 +80,20 @@
       link.href = stationUrl(p.id);
       var line = add(li, "p", "meta");
       add(line, "span", "distance", locator.distanceText(p.distance_m, T));
-      line.appendChild(document.createTextNode(" · "));
-      add(line, "span", "eta", etaText(p));
+      etaTexts(p).forEach(function (pair) {
+        line.appendChild(document.createTextNode(" · "));
+        add(line, "span", "eta eta-" + pair[0], pair[1]);
+      });
       line = add(li, "p", "meta");
       add(line, "span", "kind", kindText(p));
       line.appendChild(document.createTextNode(" · "));
       add(line, "span", "open open-" + p.open_now, openText(p));
+      var hours = hoursText(p);
+      if (hours) {
+        line = add(li, "p", "hours");
+        add(line, "span", "label", T.hours + ": ");
+        add(line, "span", "", hours);
+      }
       if (p.address) { add(li, "p", "address", p.address); }
       amenityTags(li, p.amenities);
       var actions = add(li, "div", "actions");
@@ -96,9 +118,31 @@
       return box;
     }
 
+    // On a phone the results are below the controls and the map: scroll them to the top
+    // of the screen and move the focus to their heading. Wider screens keep their layout:
+    // the list is in the side panel, beside the map.
+    function bringIntoView() {
+      if (!window.matchMedia(PHONE).matches) { return; }
+      section.scrollIntoView({ block: "start" });
+      heading.focus({ preventScroll: true });
+    }
+
+    // A search the user asked for: show its busy state now and its results when they come.
+    function reveal() {
+      revealing = true;
+      bringIntoView();
+    }
+
+    function settled() {
+      section.classList.remove("is-busy");
+      list.removeAttribute("aria-busy");
+      if (revealing) { revealing = false; bringIntoView(); }
+    }
+
     function loading() {
       list.dataset.state = "loading";
       list.setAttribute("aria-busy", "true");
+      section.classList.add("is-busy");
       count.textContent = T.searching;
     }
 
@@ -109,16 +153,16 @@
         : fill(T.count, { matched: fc.numberMatched, shown: fc.numberReturned });
       list.dataset.query = query;
       list.dataset.state = "done";
-      list.removeAttribute("aria-busy");
+      settled();
     }
 
     function failed() {
       list.dataset.state = "error";
-      list.removeAttribute("aria-busy");
       count.textContent = T.error;
+      settled();
     }
 
-    return { loading: loading, show: show, failed: failed, popup: popup };
+    return { loading: loading, show: show, failed: failed, popup: popup, reveal: reveal };
   }
 
   locator.finderList = { resultList: resultList };

@@ -71,27 +71,44 @@
       mapEl.scrollIntoView({ block: "nearest" });
     }
 
-    // Every station, drawn once on the canvas under the results; fit: show them all.
-    function drawStations(fc, fit) {
-      var layer = L.geoJSON(fc, {
-        pointToLayer: function (f, latlng) {
-          return L.circleMarker(latlng, { radius: 4, weight: 1, color: "#fff", fillOpacity: 0.85,
-                                          fillColor: locator.stationColour(f.properties.kind),
-                                          bubblingMouseEvents: false });
-        },
-        onEachFeature: function (f, lyr) {
-          lyr.bindPopup(function () { return popup(f.properties); });
+    // Every station, from the compact points of /api/v1/stations/points, drawn once on the
+    // canvas under the results; fit: show them all. A dot knows only its id and kind: its
+    // popup shows those at once and the rest when cfg.urls.station_api has answered.
+    function drawStations(points, fit) {
+      var latlngs = locator.decode(points.coords, points.scale);
+      var colours = points.kinds.map(locator.stationColour);
+      var layer = L.featureGroup();
+      for (var i = 0; i < latlngs.length; i++) {
+        var dot = L.circleMarker(latlngs[i], { radius: 4, weight: 1, color: "#fff",
+                                               fillOpacity: 0.85,
+                                               fillColor: colours[points.kind[i]],
+                                               bubblingMouseEvents: false });
+        dot.feature = { properties: { id: points.ids[i], kind: points.kinds[points.kind[i]] } };
+        layer.addLayer(dot);
+      }
+      layer.bindPopup(function (dot) {
+        var box = locator.el("div");
+        box.appendChild(popup(dot.feature.properties));
+        var id = dot.feature.properties.id;
+        if (dot.feature.properties.name === undefined) {
+          locator.getJson(cfg.urls.station_api.replace("__id__", encodeURIComponent(id)))
+            .then(function (f) {
+              dot.feature.properties = f.properties;
+              box.replaceChildren(popup(f.properties));
+              layer.getPopup().update();
+            }).catch(function (err) { console.error("station:", err); });
         }
+        return box;
       }).addTo(map);
       layer.bringToBack();
-      if (fit && fc.features.length) {
+      if (fit && latlngs.length) {
         map.fitBounds(layer.getBounds(), { maxZoom: 14, animate: false });
       }
-      mapEl.dataset.loaded = String(fc.features.length);
+      mapEl.dataset.loaded = String(latlngs.length);
     }
 
     return { showHere: showHere, showResults: showResults, showResult: showResult,
-             drawStations: drawStations };
+             drawStations: drawStations, map: map };
   }
 
   locator.finderMap = { finderMap: finderMap, stationMap: stationMap };

@@ -27,7 +27,7 @@
     };
   }
 
-  function stations(url) {  // every station, as a GeoJSON FeatureCollection
+  function stations(url) {  // every station, as compact points (/api/v1/stations/points)
     return locator.getJson(url);
   }
 

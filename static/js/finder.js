@@ -15,11 +15,14 @@
   var state = locator.finderUrl.read(cfg);
 
   var list = locator.finderList.resultList(cfg, function (id) { view.showResult(id); });
+  var route = null;  // the route search (finder-route.js) may take a tap as its start or end
   var view = locator.finderMap.finderMap(mapEl, cfg, state, list.popup, function (lat, lon) {
+    if (route && route.pick(lat, lon)) { return; }
     say("");
     district.value = "";
     setPosition(lat, lon);
   });
+  route = locator.finderRoute.routeSearch(cfg, view.map);
   var search = locator.finderSearch.searcher(cfg.urls.nearest, {
     start: list.loading,
     done: function (fc, query) {
@@ -52,10 +55,11 @@
     more.setAttribute("aria-expanded", String(open));
   }
 
-  function changed() {
+  function changed() {  // by the user: a search they asked for, so show its results
     showState();
     locator.finderUrl.write(state);
     search(state);
+    if (state.lat !== null) { list.reveal(); }
   }
 
   document.querySelector(".filters").addEventListener("click", function (event) {

@@ -14,6 +14,12 @@
   var progressBox = document.getElementById("plan-progress");
   var bar = document.getElementById("progress-bar");
   var statusLine = document.getElementById("plan-status");
+  var elapsedLine = document.getElementById("plan-elapsed");
+  var warning = document.getElementById("plan-warning");
+  var field = function (id) { return document.getElementById(id); };
+  var busy = false;  // a plan is being sent or followed
+  var blocked = warning.hidden ? null : warning.textContent;  // the server's reason, at first
+  var checkTimer = null, checkSeq = 0;
 
   function say(state, text, fraction) {
     progressBox.dataset.state = state;
@@ -28,6 +34,76 @@
     ["tiles", "lang"].forEach(function (key) { if (here.get(key)) { q.set(key, here.get(key)); } });
     if (!q.get("tiles")) { q.set("tiles", cfg.query.tiles); }
     return window.location.pathname + "?" + q.toString();
+  }
+
+  // --- the settings: kind and radius follow the region; no plan without stations or coverage
+  function selectedText(id) {
+    var select = field(id);
+    return select.options[select.selectedIndex] ? select.options[select.selectedIndex].text : "";
+  }
+
+  function settings() {
+    var data = new FormData(form);
+    return { region: String(data.get("region")), kind: String(data.get("kind")),
+             radius_m: Number(data.get("radius_m")), amenities: data.getAll("amenities").map(String).sort() };
+  }
+
+  function block(reason) {
+    blocked = reason;
+    warning.hidden = !reason;
+    warning.textContent = reason || "";
+    updateStart();
+  }
+
+  function updateStart() {
+    startButton.disabled = !cfg.csrf || busy || !!blocked;
+  }
+
+  function reasonText(key, s) {
+    return fill(T[key], { kind: selectedText("kind"), region: selectedText("region"),
+                          radius: String(Math.round(s.radius_m)).replace(/\B(?=(\d{3})+(?!\d))/g, ",") });
+  }
+
+  // The same settings as the coverage on the page: its numbers decide. Otherwise the
+  // station counts per region decide at once, and the coverage API the rest.
+  function check() {
+    var s = settings(), shown = cfg.shown, known = cfg.regions[s.region] || null;
+    clearTimeout(checkTimer);
+    checkSeq += 1;
+    if (known && known.stations[s.kind] === 0) { block(reasonText("no_stations", s)); return; }
+    if (s.region === shown.region && s.kind === shown.kind && s.radius_m === shown.radius_m &&
+        s.amenities.join(",") === shown.amenities.join(",")) {
+      block(shown.stations === 0 ? reasonText("no_stations", s)
+            : shown.covered_share <= 0 ? reasonText("no_coverage", s) : null);
+      return;
+    }
+    if (!(s.radius_m > 0)) { block(null); return; }
+    block(T.checking);
+    var seq = checkSeq;
+    checkTimer = setTimeout(function () {
+      var q = new URLSearchParams({ region: s.region, kind: s.kind, radius_m: String(s.radius_m) });
+      if (s.amenities.length) { q.set("amenities", s.amenities.join(",")); }
+      getJson(cfg.urls.coverage + "?" + q.toString(), { headers: { "Accept": "application/json" } })
+        .then(function (found) {
+          if (seq !== checkSeq) { return; }
+          block(found.covered_share > 0 ? null : reasonText("no_coverage", s));
+        })
+        .catch(function (err) {  // no answer (busy, offline): do not block on a guess
+          console.warn(err);
+          if (seq === checkSeq) { block(null); }
+        });
+    }, 400);
+  }
+
+  function followRegion() {
+    var known = cfg.regions[field("region").value];
+    if (known) {
+      field("kind").value = known.kind;
+      var radius = field("radius_m");
+      radius.max = String(Math.round(known.max_radius_m));
+      radius.value = String(Math.round(known.radius_m));
+    }
+    check();
   }
 
   // --- starting a plan -------------------------------------------------------------------
@@ -94,10 +170,11 @@
   }
 
   function start() {
-    if (!form.reportValidity()) { return; }
+    if (!form.reportValidity() || blocked) { return; }
     var body;
     try { body = planBody(); } catch (err) { say("failed", err.message, null); return; }
-    startButton.disabled = true;
+    busy = true;
+    updateStart();
     say("starting", T.starting, 0);
     getJson(cfg.urls.plans, planRequest(body))
       .then(function (answer) {
@@ -105,21 +182,57 @@
         poll(answer.id);
       })
       .catch(function (err) {
-        startButton.disabled = false;
+        busy = false;
+        updateStart();
         say("failed", fill(T.error, { error: err.message }), null);
       });
   }
 
   // --- following a plan ------------------------------------------------------------------
+  // Elapsed time counts from the plan's start (the server's clock), or from when this page
+  // first saw it running; it moves every second between polls.
+  var startedAt = null, clock = null;
+
+  function minutes(seconds) {
+    var s = Math.max(0, Math.floor(seconds));
+    return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  function tickElapsed() {
+    if (startedAt === null) { return; }
+    elapsedLine.hidden = false;
+    elapsedLine.textContent = fill(T.elapsed, { time: minutes((Date.now() - startedAt) / 1000) });
+  }
+
+  function runningSince(job) {
+    if (startedAt === null) {
+      var at = job.started_at ? Date.parse(job.started_at) : NaN;
+      startedAt = isNaN(at) || at > Date.now() ? Date.now() : at;
+    }
+    if (clock === null) { clock = setInterval(tickElapsed, 1000); }
+    tickElapsed();
+  }
+
+  function stopClock() {
+    if (clock !== null) { clearInterval(clock); clock = null; }
+  }
+
+  function stageName(key) {
+    return Object.prototype.hasOwnProperty.call(cfg.stages, key) ? cfg.stages[key] : key;
+  }
+
   function show(job) {
     if (job.status === "queued") {
       say("queued", T.queued, job.progress ? job.progress.fraction : job.fraction);
     } else if (job.status === "running") {
       var p = job.progress || { stage: job.stage, fraction: job.fraction };
-      say("running", fill(T.running, { stage: p.stage, percent: Math.round(p.fraction * 100) }),
-          p.fraction);
+      runningSince(job);
+      say("running", fill(T.running, { stage: stageName(p.stage),
+                                       percent: Math.round(p.fraction * 100) }), p.fraction);
     } else if (job.status === "failed") {
-      startButton.disabled = false;
+      busy = false;
+      stopClock();
+      updateStart();
       say("failed", fill(T.failed, { error: job.error }), null);
     }
   }
@@ -130,6 +243,7 @@
     })
       .then(function (job) {
         if (job.status === "done") {
+          stopClock();
           say("done", T.done, 1);
           window.location.replace(planPageUrl(id));
           return;
@@ -195,9 +309,16 @@
   }
 
   startButton.addEventListener("click", start);
+  field("region").addEventListener("change", followRegion);
+  field("kind").addEventListener("change", check);
+  field("radius_m").addEventListener("input", check);
+  form.querySelectorAll('input[name="amenities"]').forEach(function (box) {
+    box.addEventListener("change", check);
+  });
   var plan = cfg.plan;
   if (plan && (plan.status === "queued" || plan.status === "running")) {
-    startButton.disabled = true;
+    busy = true;
+    updateStart();
     show(plan);
     poll(plan.id);
   } else if (plan && plan.status === "done") {

@@ -93,10 +93,11 @@ def live_server(embed_app) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def plan_id(embed_app) -> str:
-    """A finished two-site plan on a tiny demand file."""
+    """A finished and published two-site plan on a tiny demand file."""
     client = embed_app.test_client()
     job = post_tiny_plan(client).json
     assert poll(client, job["url"])["status"] == "done"
+    assert client.patch(job["url"], json={"published": True}).status_code == 200
     return str(job["id"])
 
 
@@ -202,6 +203,99 @@ def test_host_page_resizes_each_iframe(
         arg=heights["two"],
     )
     assert page_log.console_errors == [] and page_log.external_requests == []
+
+
+# Host pages that carry another maker's resize listener and nothing of ours: each sets the
+# height of the frame that sent the message, as AMP's amp-iframe, Datawrapper's embed script
+# and Flourish's embed script do (Flourish's message is a JSON string).
+FOREIGN_LISTENERS = {
+    "amp": "d && d.sentinel === 'amp' && d.type === 'embed-size' ? d.height : null",
+    "datawrapper": "d && d['datawrapper-height'] && document.querySelector(\"iframe[src*='\" + "
+    "Object.keys(d['datawrapper-height'])[0] + \"']\") === frame "
+    "? Object.values(d['datawrapper-height'])[0] : null",
+    "flourish": "typeof d === 'string' && JSON.parse(d).sender === 'Flourish' "
+    "&& JSON.parse(d).method === 'resize' ? JSON.parse(d).height : null",
+}
+
+
+@pytest.mark.parametrize("maker", FOREIGN_LISTENERS)
+def test_a_host_with_only_another_makers_listener_resizes_the_frame(
+    page: Page, page_log: PageLog, live_server: str, host: HostServer, maker: str
+) -> None:
+    listener = (
+        "<script>window.addEventListener('message', function (e) {"
+        " var frame = document.getElementById('f'), d = e.data;"
+        " if (e.source !== frame.contentWindow) { return; }"
+        f" var h = {FOREIGN_LISTENERS[maker]};"
+        " if (h) { frame.style.height = h + 'px'; window.__resized = (window.__resized || 0) + 1; }"
+        "});</script>"
+    )
+    open_host(
+        page,
+        host,
+        listener + f'<iframe id="f" src="{live_server}/embed/stations?tiles=none&lang=en" '
+        'title="stations" width="600" height="150" style="width:100%;border:0"></iframe>',
+    )
+    frame = embed_frame(page, "/embed/stations")
+    inner = frame.evaluate("Math.ceil(document.documentElement.getBoundingClientRect().height)")
+    assert inner > 150
+    page.wait_for_function(
+        "(h) => document.getElementById('f').getBoundingClientRect().height === h", arg=inner
+    )
+    assert page_log.console_errors == [] and page_log.external_requests == []
+
+
+def test_the_host_script_leaves_a_frame_alone_until_it_loads(
+    page: Page, page_log: PageLog, live_server: str, host: HostServer
+) -> None:
+    """The embed's page is held back until embed-host.js has run: no message may reach the
+    frame's blank page (Chromium logs an origin mismatch), and the frame still resizes."""
+    messages: list[str] = []
+    page.on("console", lambda msg: messages.append(msg.text))
+    held: list = []
+    page.route(f"{live_server}/embed/**", lambda route: held.append(route))
+    host.pages["/"] = (
+        f'<iframe id="late" src="{live_server}/embed/stations?tiles=none&plain" '
+        'title="late" width="600" height="150" style="width:100%;border:0"></iframe>'
+        f'<script src="{live_server}/static/js/embed-host.js"></script>'
+    )
+    page.route(host.origin + "/**", lambda route: route.continue_())
+    page.goto(host.origin + "/", wait_until="domcontentloaded")  # the script has run
+    page.wait_for_function(
+        "() => Object.keys(window).some((k) => k.startsWith('locatorEmbedHost'))"
+    )
+    while not held:
+        page.wait_for_timeout(20)
+    held[0].continue_()
+    while not any("/embed/" in f.url for f in page.frames):  # until the frame commits
+        page.wait_for_timeout(20)
+    frame = embed_frame(page, "/embed/stations")
+    inner = frame.evaluate("Math.ceil(document.documentElement.getBoundingClientRect().height)")
+    page.wait_for_function(
+        "(h) => document.getElementById('late').getBoundingClientRect().height === h", arg=inner
+    )
+    assert not [m for m in messages if "postMessage" in m or "target origin" in m], messages
+    assert page_log.console_errors == []
+
+
+@pytest.mark.parametrize(("width", "shown"), [(360, "no"), (700, "yes")])
+def test_a_narrow_coverage_map_keeps_the_stations_until_zoomed_in(
+    page: Page, live_server: str, width: int, shown: str
+) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{live_server}/embed/coverage?tiles=none&lang=en")
+    page.wait_for_selector(DONE, state="attached")
+    assert page.get_attribute("#map", "data-stations-shown") == shown
+    status = page.text_content("#embed-status") or ""
+    assert ("Zoom in to see the stations." in status) == (shown == "no")
+    if shown == "no":
+        page.evaluate("window.__testMap.setZoom(12, {animate: false})")
+        page.wait_for_selector("#map[data-stations-shown=yes]", state="attached")
+        assert (page.text_content("#embed-status") or "") == ""
+    layers = page.evaluate(
+        "() => { let n = 0; window.__testMap.eachLayer((l) => { if (l.options.stationId) { n++; } }); return n; }"
+    )
+    assert layers == 4  # the region's four warm-heart stations, drawn once shown
 
 
 def test_framing_is_refused_off_the_allowlist_and_off_embeds(

@@ -6,10 +6,11 @@ nearest to a point is plain from the coordinates. Nothing leaves the test server
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Route, expect
 
 from locator import amenities
 from tests.browser.support import (
@@ -84,7 +85,10 @@ def test_my_location_lists_the_nearest_station_first(
     first = page.locator("#results > li").first
     assert first.locator("h3").inner_text() == "国贸驿站"
     assert first.locator(".distance").inner_text() == "180 米"
-    assert "估算" in first.locator(".eta").inner_text()
+    # 180 m x 1.3 on foot at 75 m/min is 3 min, by e-bike at 250 m/min 1 min
+    assert re.search(r"\b3\b", first.locator(".eta-walk").inner_text())
+    assert re.search(r"\b1\b", first.locator(".eta-ebike").inner_text())
+    assert "周一至周五 08:00–20:00" in first.locator(".hours").inner_text()
     assert first.locator("a.nav").count() == 4
     assert all(
         first.locator("a.nav").nth(i).get_attribute("rel") == "noopener noreferrer"
@@ -93,6 +97,64 @@ def test_my_location_lists_the_nearest_station_first(
     assert page.inner_text("#result-count") == "共 5 个符合条件，显示 5 个"
     args = url_args(page)
     assert args["lat"] == ["39.90950"] and args["lon"] == ["116.45900"]
+    assert_clean(page_log)
+
+
+PHONE = {"width": 390, "height": 844}
+IN_VIEW = """(sel) => {
+  const box = document.querySelector(sel).getBoundingClientRect();
+  return box.top >= 0 && box.left >= 0 && box.bottom <= window.innerHeight
+    && box.right <= window.innerWidth && box.height > 0;
+}"""
+
+
+def test_a_phone_shows_the_busy_state_then_the_results_in_view(
+    make_page: Callable[..., Page], page_log: PageLog, live_server: str
+) -> None:
+    page = make_page(viewport=PHONE)
+    open_finder(page, live_server, AT_GUOMAO)
+    assert page.evaluate("window.scrollY") == 0  # a search from the URL leaves the page be
+    held: list[Route] = []  # hold the next search so its busy state can be seen
+    page.route("**/api/v1/nearest?*", lambda route: held.append(route))
+    page.click('[data-kind="driver_home"]')
+    page.wait_for_selector(".results.is-busy #result-count", state="visible")
+    assert page.get_attribute("#results", "aria-busy") == "true"
+    assert page.inner_text("#result-count") == "正在查找…"
+    assert page.evaluate(IN_VIEW, "#result-count")  # the busy state is on screen
+    held[0].continue_()
+    page.unroute("**/api/v1/nearest?*")
+    wait_for_results(page, "kind=driver_home")
+    assert page.get_attribute("#results", "aria-busy") is None
+    assert page.locator(".results.is-busy").count() == 0
+    assert page.evaluate(IN_VIEW, "#results > li:first-child")
+    assert page.evaluate("document.activeElement.id") == "results-heading"
+    assert result_ids(page) == ["b4"]
+    first = page.locator("#results > li").first  # a driver's home: on foot and by truck
+    assert first.locator(".eta-walk").count() == 1 and first.locator(".eta-truck").count() == 1
+    assert_clean(page_log)
+
+
+def test_a_phone_shows_the_results_of_a_district(
+    make_page: Callable[..., Page], page_log: PageLog, live_server: str
+) -> None:
+    page = make_page(viewport=PHONE)
+    open_finder(page, live_server)
+    page.select_option("#district", "110105")  # 朝阳区
+    wait_for_results(page)
+    assert page.evaluate(IN_VIEW, "#results > li:first-child")
+    assert page.evaluate("document.activeElement.id") == "results-heading"
+    assert_clean(page_log)
+
+
+def test_a_desktop_search_moves_neither_page_nor_focus(
+    make_page: Callable[..., Page], page_log: PageLog, live_server: str
+) -> None:
+    page = make_page(viewport={"width": 1440, "height": 900})
+    open_finder(page, live_server)
+    page.select_option("#district", "110105")
+    wait_for_results(page)
+    assert page.evaluate("[window.scrollY, document.querySelector('.side').scrollTop]") == [0, 0]
+    assert page.evaluate("document.activeElement.id") != "results-heading"
     assert_clean(page_log)
 
 
@@ -212,11 +274,11 @@ def test_all_stations_popup_is_text(page: Page, page_log: PageLog, live_server: 
     """A marker of the all-stations layer, clicked like a person would (no position set)."""
     open_finder(page, live_server)
     assert page.get_attribute("#map", "data-loaded") == str(STATION_COUNT)
-    at = page.evaluate(FOCUS_STATION, ["name", XSS_NAME])
+    at = page.evaluate(FOCUS_STATION, ["id", "b3"])  # the dots know ids, not names
     assert at is not None
     page.mouse.click(at["x"], at["y"])
     popup = page.locator(".leaflet-popup-content")
-    assert popup.locator("h3").inner_text() == XSS_NAME
+    expect(popup.locator("h3")).to_have_text(XSS_NAME)  # fetched when the popup opens
     assert popup.locator("img").count() == 0
     assert "lat" not in url_args(page), "a marker click is not a map tap"
     assert page_log.dialogs == []
@@ -232,7 +294,9 @@ def test_english_page(page: Page, page_log: PageLog, live_server: str) -> None:
     assert page.inner_text("#result-count") == "5 matched, 5 shown"
     first = page.locator("#results > li").first
     assert first.locator(".distance").inner_text() == "0 m"
-    assert first.locator(".eta").inner_text() == "about 1 min by e-bike (estimate)"
+    assert first.locator(".eta-walk").inner_text() == "about 1 min on foot"
+    assert first.locator(".eta-ebike").inner_text() == "about 1 min by e-bike"
+    assert first.locator(".hours").inner_text() == "Opening hours: Mon–Fri 08:00–20:00"
     assert first.locator(".kind").inner_text() == "Warm-heart station"
     assert "Synthetic data" in page.inner_text("#synthetic-note")
     assert first.locator("h3 a").get_attribute("href") == "/stations/b2?lang=en&tiles=none"
@@ -317,6 +381,30 @@ def test_tiles_are_the_only_outside_requests(
     page.wait_for_selector("#map[data-loaded]", state="attached")
     assert page.get_attribute("#map", "data-loaded") == str(STATION_COUNT)
     assert page_log.page_errors == []
+
+
+def test_dots_come_from_the_compact_points(page: Page, page_log: PageLog, live_server: str) -> None:
+    """The all-stations layer is drawn from /api/v1/stations/points: one dot a station, in
+    its kind's colour, and the full station list is never asked for."""
+    open_finder(page, live_server)
+    assert page.get_attribute("#map", "data-loaded") == str(STATION_COUNT)
+    dots = page.evaluate(
+        """() => {
+          const out = [];
+          window.__testMap.eachLayer((l) => {
+            if (l.feature && l.options.radius === 4) {
+              out.push([l.feature.properties.id, l.options.fillColor]);
+            }
+          });
+          return out;
+        }"""
+    )
+    assert sorted(d[0] for d in dots) == [f"b{i}" for i in range(1, STATION_COUNT + 1)]
+    assert all(colour.startswith("#") for _id, colour in dots)
+    asked = [url for url in page_log.requests if "/api/v1/stations" in url]
+    assert any(url.endswith("/api/v1/stations/points") for url in asked), asked
+    assert not any("limit=" in url for url in asked), asked
+    assert_clean(page_log)
 
 
 def test_api_docs_page(page: Page, page_log: PageLog, live_server: str) -> None:

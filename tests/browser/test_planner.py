@@ -220,3 +220,31 @@ def test_a_hostile_station_name_is_shown_as_text(page: Page, live_server: str) -
     assert title.inner_text() == XSS_NAME
     assert page.locator(".leaflet-popup img").count() == 0
     assert page.evaluate("window.__xss") is None
+
+
+def test_kind_and_radius_follow_the_region_and_empty_settings_block_a_plan(
+    page: Page, live_server: str, page_log: PageLog
+) -> None:
+    sign_in(page, live_server)
+    open_planner(page, live_server, "tiles=none&lang=en")
+    start, warning = page.locator("#start-plan"), page.locator("#plan-warning")
+    assert start.is_enabled() and warning.is_hidden()
+    # Shaanxi: the defaults of /planner?region=shaanxi; the test data has no station there.
+    page.select_option("#region", "shaanxi")
+    assert page.input_value("#kind") == "driver_home"
+    assert page.input_value("#radius_m") == "15000"
+    assert page.get_attribute("#radius_m", "max") == "30000"
+    assert warning.is_visible() and "0 stations" in warning.inner_text()
+    assert "Shaanxi" in warning.inner_text() and start.is_disabled()
+    # Back to Beijing: the page's own coverage again, so the plan may start.
+    page.select_option("#region", "beijing")
+    assert (page.input_value("#kind"), page.input_value("#radius_m")) == ("warm_heart", "1000")
+    assert warning.is_hidden() and start.is_enabled()
+    # Beijing's one driver's home with a 50 m radius covers no demand cell's centre.
+    page.select_option("#kind", "driver_home")
+    page.fill("#radius_m", "50")
+    page.wait_for_function(
+        "() => document.getElementById('plan-warning').textContent.startsWith('Nothing is covered (0.0 %)')"
+    )
+    assert "50 m" in warning.inner_text() and start.is_disabled()
+    assert page_log.console_errors == []

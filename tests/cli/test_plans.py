@@ -60,8 +60,11 @@ def test_plan_to_geopackage(runner, demand, tmp_path):
         "new_sites": "Point",
         "uncovered_demand": "Point",
         "district_summary": "MultiPolygon",
+        "locator_caveats": None,  # the stations are synthetic; the demand was supplied
     }
     assert pyogrio.read_dataframe(out, layer="new_sites")["rank"].tolist() == [1, 2]
+    caveats = pyogrio.read_dataframe(out, layer="locator_caveats")
+    assert caveats[["input", "status"]].values.tolist() == [["stations", "synthetic"]]
 
 
 def test_progress_goes_to_stderr(runner, demand, tmp_path):

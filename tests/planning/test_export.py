@@ -53,7 +53,7 @@ def test_summary_by_hand(plan):
 
 
 def test_geojson_sites_in_rank_order_lon_lat(plan):
-    collection = export.sites_geojson(plan)
+    collection = export.sites_geojson(plan, synthetic_stations=True)
     json.dumps(collection, allow_nan=False)
     assert collection["type"] == "FeatureCollection"
     assert collection["summary"]["covered_share_after"] == pytest.approx(0.9375)
@@ -70,7 +70,7 @@ def test_geojson_sites_in_rank_order_lon_lat(plan):
 
 
 def test_csv_is_utf8_with_bom(plan):
-    raw = export.sites_csv(plan)
+    raw = export.sites_csv(plan, synthetic_stations=True)
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r["rank"] for r in rows] == ["1", "2"]
@@ -85,18 +85,21 @@ def test_csv_is_utf8_with_bom(plan):
         "district_name",
         "host_type",
         "name",
+        "caveats",
     ]
+    assert {r["caveats"] for r in rows} == {"stations synthetic"}  # the demand was uploaded
 
 
 def test_geopackage_has_three_layers(plan, state, tmp_path):
     st, _ = state
     out = tmp_path / "plan.gpkg"
-    assert export.write_plan(plan, out, st.regions.districts) == "gpkg"
+    assert export.write_plan(plan, out, st.regions.districts, synthetic_stations=True) == "gpkg"
     layers = dict(pyogrio.list_layers(out).tolist())
     assert layers == {
         "new_sites": "Point",
         "uncovered_demand": "Point",
         "district_summary": "MultiPolygon",
+        "locator_caveats": None,
     }
     sites = pyogrio.read_dataframe(out, layer="new_sites")
     assert sites["rank"].tolist() == [1, 2] and sites.crs.to_epsg() == 4326
@@ -118,14 +121,14 @@ def test_geopackage_has_three_layers(plan, state, tmp_path):
 
 def test_geopackage_without_polygons_has_a_plain_table(plan, tmp_path):
     out = tmp_path / "plan.gpkg"
-    export.write_plan(plan, out)
+    export.write_plan(plan, out, synthetic_stations=False)
     assert dict(pyogrio.list_layers(out).tolist())["district_summary"] is None
 
 
 def test_csv_and_geojson_files(plan, tmp_path):
-    assert export.write_plan(plan, tmp_path / "sites.csv") == "csv"
-    assert (tmp_path / "sites.csv").read_bytes() == export.sites_csv(plan)
-    assert export.write_plan(plan, tmp_path / "sites.geojson") == "geojson"
+    assert export.write_plan(plan, tmp_path / "sites.csv", synthetic_stations=True) == "csv"
+    assert (tmp_path / "sites.csv").read_bytes() == export.sites_csv(plan, synthetic_stations=True)
+    assert export.write_plan(plan, tmp_path / "sites.geojson", synthetic_stations=True) == "geojson"
     written = json.loads((tmp_path / "sites.geojson").read_text("utf-8"))
     assert len(written["features"]) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sites.csv", "sites.geojson"]
@@ -133,19 +136,19 @@ def test_csv_and_geojson_files(plan, tmp_path):
 
 def test_unknown_suffix(plan, tmp_path):
     with pytest.raises(BadQuery, match=r"end the file name in \.gpkg, \.csv, \.geojson, \.json"):
-        export.write_plan(plan, tmp_path / "plan.xlsx")
+        export.write_plan(plan, tmp_path / "plan.xlsx", synthetic_stations=True)
 
 
 def test_a_failed_write_leaves_the_old_file(plan, tmp_path, monkeypatch):
     out = tmp_path / "sites.csv"
     out.write_text("old", encoding="utf-8")
 
-    def broken(plan):
+    def broken(plan, synthetic_stations):
         raise OSError("disk full")
 
     monkeypatch.setattr(export, "sites_csv", broken)
     with pytest.raises(OSError, match="disk full"):
-        export.write_plan(plan, out)
+        export.write_plan(plan, out, synthetic_stations=True)
     assert out.read_text("utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["sites.csv"]
 
@@ -158,9 +161,47 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised(plan):
     rows = list(
         csv.DictReader(
             io.StringIO(
-                export.sites_csv(dataclasses.replace(plan, sites=sites)).decode("utf-8-sig")
+                export.sites_csv(
+                    dataclasses.replace(plan, sites=sites), synthetic_stations=True
+                ).decode("utf-8-sig")
             )
         )
     )
     assert [r["host_type"][:2] for r in rows] == ["'=", "'+"]
     assert float(rows[0]["lon"]) == pytest.approx(sites["lon"].iloc[0], abs=1e-6)
+
+
+def test_every_format_says_which_inputs_were_synthetic_or_modelled(plan, tmp_path):
+    import dataclasses
+
+    modelled = dataclasses.replace(
+        plan, request=dataclasses.replace(plan.request, demand_path=None)
+    )
+    collection = export.sites_geojson(modelled, synthetic_stations=True)
+    assert [(c["input"], c["status"]) for c in collection["caveats"]] == [
+        ("stations", "synthetic"),
+        ("demand", "modelled"),
+    ]
+    assert all(c["note"] for c in collection["caveats"])
+    rows = list(
+        csv.DictReader(
+            io.StringIO(export.sites_csv(modelled, synthetic_stations=True).decode("utf-8-sig"))
+        )
+    )
+    assert {r["caveats"] for r in rows} == {"stations synthetic; demand modelled"}
+    out = tmp_path / "plan.gpkg"
+    export.write_plan(modelled, out, synthetic_stations=True)
+    table = pyogrio.read_dataframe(out, layer="locator_caveats")
+    assert table[["input", "status"]].values.tolist() == [
+        ["stations", "synthetic"],
+        ["demand", "modelled"],
+    ]
+
+
+def test_real_stations_and_uploaded_demand_have_no_caveats(plan, tmp_path):
+    assert export.sites_geojson(plan, synthetic_stations=False)["caveats"] == []
+    text = export.sites_csv(plan, synthetic_stations=False).decode("utf-8-sig")
+    assert {r["caveats"] for r in csv.DictReader(io.StringIO(text))} == {""}
+    out = tmp_path / "plan.gpkg"
+    export.write_plan(plan, out, synthetic_stations=False)
+    assert len(pyogrio.read_dataframe(out, layer="locator_caveats")) == 0

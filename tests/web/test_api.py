@@ -86,6 +86,19 @@ def test_one_station(client):
     body = client.get("/api/v1/stations/t2").json
     assert body["properties"]["amenities"]["microwave"] == "yes"
     assert body["properties"]["synthetic"] is True
+    assert body["properties"]["opening_hours"] == "Mo-Fr 08:00-20:00"
+    assert body["properties"]["opening_hours_text"] == {
+        "en": "Mon–Fri 08:00–20:00",
+        "zh": "周一至周五 08:00–20:00",
+    }
+
+
+def test_opening_hours_in_words_in_search_answers_and_fields(client):
+    near = client.get("/api/v1/nearest?lat=39.909&lon=116.461&k=1").json
+    assert near["features"][0]["properties"]["opening_hours_text"]["zh"] == "周一至周五 08:00–20:00"
+    page = client.get("/api/v1/stations?fields=id,opening_hours_text&limit=100").json
+    texts = {f["id"]: f["properties"]["opening_hours_text"] for f in page["features"]}
+    assert texts["t2"] == {"en": "Mon–Fri 08:00–20:00", "zh": "周一至周五 08:00–20:00"}
 
 
 def test_amenities_vocabulary(client):

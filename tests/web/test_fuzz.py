@@ -152,7 +152,8 @@ def test_answers_conform_to_the_document(api_schema, deadline, method, path, mod
     )
     @given(case=st.one_of(strategies))
     def fuzz(case):
-        case.call_and_validate(checks=checks)
+        # identity: schemathesis's WSGI transport does not decode a compressed body
+        case.call_and_validate(checks=checks, headers={"Accept-Encoding": "identity"})
 
     fuzz()
 

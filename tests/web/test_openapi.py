@@ -88,7 +88,7 @@ def test_every_example_matches_its_schema(spec):
 def test_every_post_has_a_body_with_schemas_and_examples(spec):
     posts = [(path, op) for method, path, op in operations(spec) if method == "post"]
     assert {path for path, _ in posts} == {
-        "/api/v1/nearest/batch", "/api/v1/along-route", "/api/v1/plans"
+        "/api/v1/nearest/batch", "/api/v1/along-route", "/api/v1/plans", "/api/v1/route-text"
     }  # fmt: skip
     for path, op in posts:
         content = op["requestBody"]["content"]
@@ -218,4 +218,38 @@ def test_a_finished_plan_conforms(plan_app):
         for f in ("geojson", "csv", "gpkg")
     ]
     for case in cases:
-        assert case.call_and_validate(checks=CHECKS).status_code == 200
+        # identity: schemathesis's WSGI transport does not decode a compressed body
+        answer = case.call_and_validate(checks=CHECKS, headers={"Accept-Encoding": "identity"})
+        assert answer.status_code == 200
+
+
+def test_docs_page_has_contents_examples_and_a_way_home(client):
+    text = client.get("/api/docs").get_data(as_text=True)
+    assert 'id="docs-home"' in text and 'href="/"' in text  # back to the site
+    contents = text[text.index('id="docs-toc"') : text.index("</nav>", text.index('id="docs-toc"'))]
+    assert '<a href="#get-/oembed">' in contents and '<a href="#post-/api/v1/plans">' in contents
+    sections = text.count("<section id=")
+    assert sections == contents.count("<li>") == text.count('<pre class="docs-example">curl')
+    assert "curl http://localhost/api/v1/stations/t1</pre>" in text
+    batch = "curl -X POST -H &#39;Content-Type: application/json&#39; --data-binary"
+    assert batch in text
+    assert "-H &#34;Authorization: Bearer $LOCATOR_TOKEN&#34;" in text  # plans need a token
+
+
+def test_example_request_builds_a_url_and_a_body():
+    from locator.web.openapi import example_request
+
+    operation = {
+        "parameters": [
+            {"name": "plan_id", "in": "path", "example": "abc"},
+            {"name": "lat", "in": "query", "required": True, "example": 39.9},
+            {"name": "k", "in": "query", "schema": {"default": 1}},  # optional: left out
+        ],
+        "requestBody": {"content": {"text/csv": {"example": "lon,lat\n1,2\n"}}},
+        "security": [{"token": []}],
+    }
+    got = example_request("/p/{plan_id}", "post", operation, "http://h/")
+    assert got == (
+        'curl -X POST -H "Authorization: Bearer $LOCATOR_TOKEN" '
+        "-H 'Content-Type: text/csv' --data-binary 'lon,lat\n1,2\n' 'http://h/p/abc?lat=39.9'"
+    )

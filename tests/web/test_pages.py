@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import shapely
 from babel.messages.extract import extract_from_dir
@@ -83,6 +84,19 @@ def test_labels_come_from_the_vocabulary() -> None:
     assert i18n.kind_label("other", "en") == "other"
 
 
+def test_place_names_follow_the_language() -> None:
+    rec = {"province_name": "陕西省", "city_name": "西安市", "district_name": "长安区"}
+    assert i18n.place_line(rec, "en") == "Shaanxi Xi'an Chang'an District"
+    assert i18n.place_line(rec, "zh") == "陕西省 西安市 长安区"
+    beijing = {"province_name": "北京市", "city_name": "北京市", "district_name": float("nan")}
+    assert i18n.place_line(beijing, "en") == "Beijing" and i18n.place_line({}, "en") == ""
+    frame = pd.DataFrame({"district_name": ["朝阳区", None], "demand": [1.0, 2.0]})
+    english = i18n.with_place_names(frame, "en")
+    assert english["district_name"][0] == "Chaoyang District" and english["district_name"].isna()[1]
+    assert frame["district_name"][0] == "朝阳区"  # the input is not changed
+    assert i18n.with_place_names(frame, "zh") is frame
+
+
 def test_finder_is_chinese_by_default(client) -> None:
     response = client.get("/")
     assert response.status_code == 200
@@ -122,7 +136,8 @@ def test_finder_passes_district_points_inside_their_districts(app, client) -> No
         lat, lon = config["districts"][rec.district_adcode]
         assert rec.geometry.buffer(1e-4).contains(shapely.Point(lon, lat)), rec.district_name
     assert config["urls"]["nearest"] == "/api/v1/nearest"
-    assert config["urls"]["stations"] == "/api/v1/stations?limit=10000&fields=id,name,kind"
+    assert config["urls"]["stations"] == "/api/v1/stations/points"
+    assert config["urls"]["station_api"] == "/api/v1/stations/__id__"
     assert [key for key, _ in config["amenities"]][:3] == ["shower", "hot_water_24h", "toilet"]
     assert [app for app, _ in config["nav"]] == ["amap", "baidu", "tencent", "apple"]
     assert config["tiles"] is True
@@ -135,6 +150,14 @@ def test_finder_options_list_districts_by_city(client) -> None:
     assert '<optgroup label="西安市">' in html
 
 
+def test_finder_options_in_english_are_pinyin(client) -> None:
+    html = html_of(client.get("/?lang=en"))
+    assert '<optgroup label="Beijing">' in html and '<optgroup label="Xi&#39;an">' in html
+    assert '<option value="110105">Chaoyang District</option>' in html
+    assert '<option value="610802">Yuyang District</option>' in html
+    assert "朝阳区" not in html
+
+
 # --- the station page -----------------------------------------------------------------------
 
 
@@ -144,7 +167,8 @@ def test_station_page(client) -> None:
     html = html_of(response)
     assert '<h1 id="station-name">国贸驿站</h1>' in html
     assert "户外劳动者暖心驿站" in html and "朝阳区建国门外大街" in html
-    assert "银行网点" in html and "Mo-Fr 08:00-20:00" in html and "2024-01-01" in html
+    assert "银行网点" in html and "2024-01-01" in html
+    assert '<dd id="station-hours">周一至周五 08:00–20:00</dd>' in html  # in words
     assert "北京市 朝阳区" in html
     rows = re.findall(r'<tr data-amenity="(\w+)" class="is-(\w+)">', html)
     assert len(rows) == len(amenities.KEYS)
@@ -171,6 +195,12 @@ def test_station_page_in_english(client) -> None:
     assert '<html lang="en">' in html and "Driver&#39;s home" in html
     assert "Truck parking" in html and "Amenities" in html
     assert 'href="/?lang=en"' in html  # back to the finder in the same language
+    html = html_of(client.get("/stations/t2?lang=en"))
+    assert '<h1 id="station-name">国贸驿站</h1>' in html
+    assert '<p class="name-pinyin" lang="zh-Latn-pinyin">guó mào yì zhàn</p>' in html
+    assert "<dd>Beijing Chaoyang District</dd>" in html and "北京市 朝阳区" not in html
+    assert '<dd id="station-hours">Mon–Fri 08:00–20:00</dd>' in html
+    assert "name-pinyin" not in html_of(client.get("/stations/t2"))  # only on English pages
 
 
 def test_station_page_escapes_every_field(hostile_client) -> None:
@@ -227,5 +257,40 @@ def test_chinese_catalog_is_complete_and_compiled() -> None:
             compiled = read_mo(f)
         translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
         assert {m.id: m.string for m in compiled if m.id} == translated, f"recompile {lang}"
-        if lang == "zh":
-            assert not [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+
+
+def untranslated(template, catalog) -> list[str]:
+    """Messages of ``template`` that ``catalog`` lacks, marks fuzzy, or leaves empty
+    (in any plural form)."""
+    found = []
+    for message in template:
+        if not message.id:
+            continue
+        entry = catalog.get(message.id)
+        strings = () if entry is None else entry.string
+        strings = (strings,) if isinstance(strings, str) else strings
+        if entry is None or entry.fuzzy or not strings or not all(strings):
+            found.append(message.id if isinstance(message.id, str) else message.id[0])
+    return found
+
+
+def test_every_interface_string_has_a_chinese_translation() -> None:
+    """Each msgid of messages.pot has a non-empty, non-fuzzy msgstr (every plural form) in zh."""
+    with open(TRANSLATIONS / "messages.pot", "rb") as f:
+        template = read_po(f)
+    assert len(template) > 100  # the template is the extracted one, not an empty stub
+    missing = untranslated(template, read_catalog("zh"))
+    assert not missing, f"{len(missing)} untranslated, e.g. {missing[:5]}"
+
+
+def test_the_untranslated_check_catches_empty_fuzzy_and_plural_gaps() -> None:
+    from babel.messages.catalog import Catalog
+
+    template, catalog = Catalog(), Catalog(locale="zh")
+    for msgid in ("ok", "empty", "fuzzy", "gone", ("one stop", "%(num)s stops")):
+        template.add(msgid)
+    catalog.add("ok", "好")
+    catalog.add("empty", "")
+    catalog.add("fuzzy", "模糊", flags=["fuzzy"])
+    catalog.add(("one stop", "%(num)s stops"), ("",))
+    assert untranslated(template, catalog) == ["empty", "fuzzy", "gone", "one stop"]

@@ -94,7 +94,7 @@ def test_compare_shows_inputs_curves_and_common_sites(plan_app) -> None:
     assert "A: two" in html and "B: one" in html
     assert "93.8%" in html and "75.0%" in html  # covered after: A and B
     only_a = html.split('id="only-a"')[1].split("</table>")[0]
-    assert "丰台区" in only_a and "<td>2</td>" in only_a
+    assert "Fengtai District" in only_a and "<td>2</td>" in only_a  # pinyin on English pages
     assert html.count("<polyline") == 2
     listed = api.get("/plans?lang=en").get_data(as_text=True)
     assert 'action="/plans/compare"' in listed

@@ -44,6 +44,7 @@ def test_planner_page_shows_controls_table_and_map(client) -> None:
     assert 'name="amenities" value="shower"' in html
     assert html.count('<tr data-adcode="110') == 16  # Beijing's districts
     assert '<th scope="row">All districts</th>' in html
+    assert '<th scope="row">Chaoyang District</th>' in html  # district names in pinyin
     assert "LocatorMap.stations(" in html and 'class="folium-map"' in html
     assert "/api/v1/stations/points?kind=warm_heart\\u0026datum=wgs84" in html
     assert 'id="downloads"' not in html  # no plan yet
@@ -135,3 +136,65 @@ def test_a_running_plan_shows_its_progress(client, monkeypatch) -> None:
         assert re.search(r'data-state="(queued|running)"', html)
     finally:
         release.set()
+
+
+def page_config(html: str) -> dict:
+    import json
+
+    found = re.search(r'<script type="application/json" id="planner-config">(.*?)</script>', html)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_the_page_knows_each_regions_defaults_and_station_counts(client) -> None:
+    config = page_config(client.get("/planner?lang=en&tiles=none").get_data(as_text=True))
+    assert config["regions"]["beijing"] == {
+        "kind": "warm_heart",
+        "radius_m": 1000.0,
+        "max_radius_m": 5000.0,
+        "stations": {"warm_heart": 2, "driver_home": 0},
+    }
+    assert config["regions"]["shaanxi"] == {
+        "kind": "driver_home",
+        "radius_m": 15000.0,
+        "max_radius_m": 30000.0,
+        "stations": {"warm_heart": 0, "driver_home": 1},
+    }
+    assert config["shown"]["region"] == "beijing" and config["shown"]["stations"] == 2
+    assert config["shown"]["covered_share"] > 0
+    assert config["urls"]["coverage"] == "/api/v1/coverage"
+    # Every stage key a plan reports has words; the API keeps the English keys.
+    assert {"demand", "existing coverage", "candidates", "optimising", "tables"} <= set(
+        config["stages"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        (
+            "region=beijing&kind=driver_home",
+            "No stations of the type “Driver&#39;s home” in Beijing",
+        ),
+        ("region=shaanxi&kind=warm_heart", "(0 stations)"),
+        (
+            "region=beijing&radius_m=50",
+            "Nothing is covered (0.0 %): no demand in Beijing lies within 50 m",
+        ),
+    ],
+)
+def test_settings_without_stations_or_coverage_say_so_and_block_a_plan(
+    client, query, words
+) -> None:
+    html = client.get(f"/planner?lang=en&tiles=none&{query}").get_data(as_text=True)
+    warning = re.search(r'<p class="warning" id="plan-warning" role="alert">([^<]*)</p>', html)
+    assert warning is not None and words in warning.group(1)
+    assert re.search(r'<button type="button" id="start-plan"[^>]* disabled', html)
+
+
+def test_demand_header_says_census_and_what_is_modelled(client) -> None:
+    for region in ("beijing", "shaanxi"):
+        html = client.get(f"/planner?lang=en&tiles=none&region={region}").get_data(as_text=True)
+        assert "Demand (residents, census 2020)" in html
+        assert "spread around places by a model (modelled, not measured)" in html
+        assert 'data-share="1"' not in html  # every district total is a census figure

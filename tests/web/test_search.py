@@ -76,8 +76,9 @@ def test_batch_json_and_csv(client):
     ]
     text = client.post("/api/v1/nearest/batch?format=csv", data="经度,纬度,编号\n116.42,39.91,a\n",
                        content_type="text/csv").get_data(as_text=True)  # fmt: skip
-    assert text.splitlines()[0] == "point,rank,station_id,distance_m"
+    assert text.splitlines()[0] == "point,rank,station_id,distance_m,caveats"
     assert text.splitlines()[1].startswith("a,1,t1,374.")
+    assert text.splitlines()[1].endswith(",stations synthetic")
 
 
 def test_batch_csv_echoes_point_labels_safe_for_spreadsheets(client):

@@ -46,6 +46,12 @@ def test_feature_json_equals_the_feature_with_links_and_members(writer: FeatureW
         assert json.loads(text)["properties"]["name"] == name
 
 
+def test_opening_hours_in_words_are_a_property(writer: FeatureWriter) -> None:
+    assert writer.feature(0)["properties"]["opening_hours_text"] is None  # blank hours
+    assert serialise.hours_text("24/7") == {"en": "open 24 hours", "zh": "24 小时"}
+    assert serialise.hours_text("PH off") == {"en": "PH off", "zh": "PH off"}  # as written
+
+
 def test_collection_json_wraps_members_dataset_and_features(writer: FeatureWriter) -> None:
     features = [writer.feature_json(r, '"x":1') for r in range(3)]
     out = json.loads(writer.collection_json({"numberMatched": 3, "numberReturned": 3}, features))
