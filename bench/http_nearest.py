@@ -4,11 +4,16 @@ Run from the project root::
 
     .venv/bin/python bench/http_nearest.py [--requests 400] [--repeat 5]
                                            [--worker-class sync,gthread] [--no-record]
+                                           [--database-url URL]
 
 For each worker class, starts ``gunicorn -w 2`` (from ``bench/``, so without the project's
 ``gunicorn.conf.py``) on a free loopback port serving
 ``bench/wsgi_bench.py`` (the locator app plus ``GET /bench/noop`` returning ``{}``), with
-the shipped synthetic stations (``LOCATOR_STORE`` points to a path that does not exist).
+the database ``--database-url`` (default: ``LOCATOR_DATABASE_URL``, else a new SQLite file
+in a temporary folder), which this process opens first, so that it is created, upgraded and,
+when new, seeded with the shipped synthetic stations (``LOCATOR_STORE`` points to a path
+that does not exist) once, before gunicorn's workers start; it serves whatever version that
+database names. A PostgreSQL database must exist (``createdb``); the app creates its tables.
 One client (this process) sends requests one at a time over ``http.client``: per run,
 ``--requests`` to each route, interleaved in blocks of ``--block`` whose order rotates.
 Latency is from sending the request to reading the whole body. Query points are seeded
@@ -293,7 +298,7 @@ def part_timers(app: Flask) -> Iterator[dict[str, float]]:
     from locator import coords, params
     from locator.web import serialise
 
-    st = app.extensions["locator"]
+    served = app.extensions["locator"].live.current()  # the served version's index, writer
     spent: dict[str, float] = dict.fromkeys(PARTS, 0.0)
     depth = [0]
 
@@ -320,9 +325,9 @@ def part_timers(app: Flask) -> Iterator[dict[str, float]]:
     ]
     originals = [(obj, attr, getattr(obj, attr)) for obj, attr, _ in modules]
     instances = [
-        (st.index, "nearest", "nearest"),
-        (st.writer, "feature_json", "features"),
-        (st.writer, "collection_json", "collection"),
+        (served.index, "nearest", "nearest"),
+        (served.writer, "feature_json", "features"),
+        (served.writer, "collection_json", "collection"),
     ]
     try:
         for obj, attr, part in modules + instances:
@@ -335,10 +340,9 @@ def part_timers(app: Flask) -> Iterator[dict[str, float]]:
             delattr(obj, attr)  # the class attribute shows through again
 
 
-def breakdown(n: int, seed: int) -> tuple[list[list[str]], str]:
+def breakdown(app: Flask, n: int, seed: int) -> tuple[list[list[str]], str]:
     """Where the CPU time of a nearest request goes, and the cProfile top 15 of ``n``
     nearest requests (no-op requests alternate with them but are not profiled)."""
-    app = create_bench_app()
     client = app.test_client()
     paths = routes(n, seed)[2].paths
     for p in paths:  # one untimed pass: the stations' JSON is cached, as in a running server
@@ -435,6 +439,7 @@ def section(args: argparse.Namespace, tables: list[str], parts: list[list[str]],
     cmd = (
         f".venv/bin/python bench/http_nearest.py --requests {args.requests} --block "
         f"{args.block} --repeat {args.repeat} --worker-class {args.worker_class}"
+        + (f" --database-url {args.database_url}" if args.database_url else "")
     )
     parts_md = markdown(
         [
@@ -451,13 +456,16 @@ def section(args: argparse.Namespace, tables: list[str], parts: list[list[str]],
 
 Measured {machine()}; load average {args.load_before} before, {load_average()} after.
 Command: `{cmd}`.
+Database: {args.database}.
 
 {body}
 
 * Server: `gunicorn -w 2 -k <worker class> -b 127.0.0.1:<free port> --keep-alive 30
   --chdir bench 'wsgi_bench:create_bench_app()'`, i.e. `locator.create_app()` plus
-  `GET /bench/noop` returning `{{}}` (`bench/wsgi_bench.py`), serving the shipped 9,020
-  synthetic stations (`LOCATOR_STORE` set to a path that does not exist).
+  `GET /bench/noop` returning `{{}}` (`bench/wsgi_bench.py`), serving {args.served}
+  from the database above. A new database is seeded with the shipped synthetic stations
+  (`LOCATOR_STORE` set to a path that does not exist); this process opens it (creating,
+  upgrading and seeding it) before gunicorn starts.
 * Client: this process, one `http.client.HTTPConnection`, one request at a time, time from
   sending the request to reading the whole body. Per run, {args.requests:,} requests to each
   route, interleaved in blocks of {args.block} whose order rotates, after a warm-up: one
@@ -499,6 +507,21 @@ call inflates code that makes many small calls, so read the shares from the tabl
 """
 
 
+def describe_database(app: Flask, url: str) -> str:
+    """Which database the app opened, for the record (no password)."""
+    engine = app.extensions["locator"].engine
+    if engine.dialect.name != "postgresql":
+        where = url or "a new file in a temporary folder"
+        return f"SQLite {engine.dialect.dbapi.sqlite_version} (embedded default), {where}"
+    with engine.connect() as conn:
+        version = conn.exec_driver_sql("SHOW server_version").scalar_one().split()[0]
+        postgis = conn.exec_driver_sql(
+            "SELECT extversion FROM pg_extension WHERE extname = 'postgis'"
+        ).scalar()
+    extra = f" with PostGIS {postgis}" if postgis else ""
+    return f"PostgreSQL {version}{extra}, `{engine.url.render_as_string(hide_password=True)}`"
+
+
 def _short_paths(text: str) -> str:
     site = str(Path(np.__file__).resolve().parent.parent) + "/"
     return text.replace(str(ROOT) + "/", "").replace(site, "").replace(sys.base_prefix, "")
@@ -517,6 +540,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--max-seconds", type=float, default=240.0, help="stop starting new runs after this"
     )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("LOCATOR_DATABASE_URL", ""),
+        help="LOCATOR_DATABASE_URL of the server (default: that variable, else a new SQLite "
+        "file in a temporary folder)",
+    )
     parser.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
     args = parser.parse_args(argv)
     args.load_before = load_average()
@@ -525,9 +554,21 @@ def main(argv: list[str] | None = None) -> None:
     rts = routes(args.requests, args.seed)
     tables, goals = [], []
     with tempfile.TemporaryDirectory(prefix="locator-bench-") as tmp:
-        env = {**os.environ, "LOCATOR_STORE": str(Path(tmp) / "absent.gpkg")}
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'locator.db'}"
+        env = {
+            **os.environ,
+            "LOCATOR_STORE": str(Path(tmp) / "absent.gpkg"),
+            "LOCATOR_DATABASE_URL": url,
+        }
         env.pop("LOCATOR_DATA_DIR", None)
-        os.environ["LOCATOR_STORE"] = env["LOCATOR_STORE"]
+        os.environ.update(LOCATOR_STORE=env["LOCATOR_STORE"], LOCATOR_DATABASE_URL=url)
+        # Opened here first: two workers starting on a new database would both create it.
+        app = create_bench_app()
+        served = app.extensions["locator"].live.current()
+        name, count = served.dataset["name"], len(served.table)
+        args.served = f"{count:,} stations ({name}, dataset version {served.version})"
+        args.database = describe_database(app, args.database_url)
+        print(f"database: {args.database}; serving {args.served}")
         for worker_class in args.worker_class.split(","):
             print(f"gunicorn -k {worker_class}: {args.requests:,} requests x {args.repeat} runs")
             run = bench_server(worker_class, rts, args, env)
@@ -540,7 +581,7 @@ def main(argv: list[str] | None = None) -> None:
             goals += lines
             print(md, "\n" + "\n".join(lines))
         print(f"profiling {args.profile} nearest requests in-process")
-        parts, prof = breakdown(args.profile, args.seed)
+        parts, prof = breakdown(app, args.profile, args.seed)
     print(markdown(["part", "CPU µs median", "CPU µs mean", "share", "wall µs"], parts))
     print(_short_paths(prof))
     if not args.no_record:

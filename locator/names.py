@@ -63,8 +63,8 @@ def romanise(stem: str) -> str:
     """
     if stem in READINGS:
         return READINGS[stem]
-    # Imported here: pypinyin's dictionaries take about 55 MB, paid only by a process that
-    # shows an English page.
+    # Imported here, on first use: pypinyin's dictionaries take about 55 MB, paid by a
+    # process once it shows an English name or a station's ``name_pinyin``.
     from pypinyin import Style, lazy_pinyin
 
     syllables = lazy_pinyin(stem, style=Style.NORMAL, v_to_u=True)

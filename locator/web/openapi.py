@@ -65,6 +65,10 @@ schemas:
           name: {type: string}
           kind: Kind
           opening_hours: {type: string, description: 'OpenStreetMap opening_hours syntax'}
+          name_pinyin:
+            type: string
+            description: 'how the name is read: Hanyu Pinyin with tone marks, one syllable a
+              word ("guó mào yì zhàn"); "" when the name has no Chinese characters'
           opening_hours_text:
             type: object
             nullable: true

@@ -8,13 +8,16 @@ puts it on the page with ``textContent``. Interface text is translated by Flask-
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 import numpy as np
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from locator import hours, hours_text, names, navigation
+from locator import geodesy, hours, hours_text, names, navigation, travel
 from locator.errors import NotFound
 from locator.regions import Regions
 from locator.web import i18n
@@ -107,7 +110,8 @@ def station(station_id: str) -> Any:
     rec = data().table.frame.iloc[row].to_dict()
     lang = current_lang()
     open_code = int(data().index.hours.states_at(None, np.array([row]))[0])
-    links = navigation.links(rec["lon"], rec["lat"], rec["name"], rec["kind"])
+    origin = parse_from(request.args.get("from"))
+    links = navigation.links(rec["lon"], rec["lat"], rec["name"], rec["kind"], origin)
     tiles = request.args.get("tiles", "osm") != "none"
     if tiles:
         allow_tiles("osm")
@@ -122,8 +126,56 @@ def station(station_id: str) -> Any:
         open_now=hours.STATE_NAMES[open_code],
         hours_text=hours_text.describe(str(rec.get("opening_hours") or "")),
         nav=[(app, label, links[app]) for app, label in nav_labels().items()],
+        trip=None if origin is None else trip_texts(origin, rec["lon"], rec["lat"], rec["kind"]),
         tiles=tiles,
     )
+
+
+# "lat,lon" in decimal degrees, as the finder writes it (4 decimals, about 10 m).
+_FROM = re.compile(r"-?\d{1,3}(?:\.\d{1,7})?,-?\d{1,3}(?:\.\d{1,7})?")
+
+
+def parse_from(value: str | None) -> tuple[float, float] | None:
+    """The user's WGS84 (lon, lat) from the station page's ``from=lat,lon``; None when it is
+    missing or not a position on Earth: the page then shows no distance and links
+    without an origin, as for a link someone shared. The position is neither stored nor
+    logged."""
+    if not value or not _FROM.fullmatch(value):
+        return None
+    lat, lon = (float(v) for v in value.split(","))
+    if abs(lat) > 90 or abs(lon) > 180:
+        return None
+    return lon, lat
+
+
+def trip_texts(
+    origin: tuple[float, float], lon: float, lat: float, kind: str
+) -> list[tuple[str, str]]:
+    """The geodesic distance from ``origin`` (WGS84 lon, lat) to the station at WGS84
+    (lon, lat) and the estimated walking and e-bike (truck, to a driver's home) times, as
+    the finder words them: (class, text) pairs."""
+    distance_m = float(geodesy.distance_m(origin[0], origin[1], lon, lat))
+    tens_m = _half_up(distance_m / 10) * 10  # rounded as the finder's distanceText
+    if tens_m < 1000:
+        distance = _("{n} m").replace("{n}", format_decimal(tens_m))
+    else:
+        distance = _("{n} km").replace("{n}", format_decimal(_half_up(distance_m / 100) / 10))
+    words = {
+        "walk": _("about {min} min on foot"),
+        "ebike": _("about {min} min by e-bike"),
+        "truck": _("about {min} min by truck"),
+    }
+    found = travel.estimates(distance_m)
+    texts = [("distance", distance)]
+    for mode in ("walk", "truck" if kind == "driver_home" else "ebike"):
+        minutes = max(1, _half_up(found[mode]["minutes"]))
+        texts.append((f"eta eta-{mode}", words[mode].replace("{min}", format_decimal(minutes))))
+    return texts
+
+
+def _half_up(value: float) -> int:
+    """Rounded as JavaScript's Math.round (halves up), so the page agrees with the finder."""
+    return math.floor(value + 0.5)
 
 
 @bp.get("/api/docs")

@@ -7,6 +7,9 @@ dicts for :meth:`FeatureWriter.feature`, and as encoded JSON for the search
 answers (:meth:`FeatureWriter.feature_json`), which then encode only what the
 query changes and join bytes. ``tests/test_serialise.py`` checks that text
 against a JSON encoder's. Coordinates are GeoJSON ``[lon, lat]`` (RFC 7946).
+Besides the file's columns, a feature carries properties derived from them:
+``name_pinyin`` (how the name is read, for English pages), ``opening_hours_text`` and
+``amenities``.
 """
 
 from __future__ import annotations
@@ -17,16 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from locator import amenities, coords, navigation, schema, travel
+from locator import amenities, coords, names, navigation, schema, travel
 from locator import hours_text as hours_words
 from locator.index import AlongRoute, Hit, Nearest
 from locator.stations.table import StationTable, dataset_json
 
 PROPERTIES: tuple[str, ...] = (
     *(f for f in schema.FIELDS if f not in ("lon", "lat")),
+    "name_pinyin",
     "opening_hours_text",
     "amenities",
 )
+_DERIVED = ("name_pinyin", "opening_hours_text", "amenities")
 MAX_CACHED = 50_000
 
 dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
@@ -63,7 +68,9 @@ class FeatureWriter:
 
     def _properties(self, row: int) -> dict[str, Any]:
         c = self._columns
-        found = {f: c[f][row] for f in PROPERTIES if f not in ("amenities", "opening_hours_text")}
+        found = {f: c[f][row] for f in PROPERTIES if f not in _DERIVED}
+        # pypinyin is imported on the first call (see locator.names), not with this module.
+        found["name_pinyin"] = names.pinyin_line(str(found["name"] or ""))
         found["opening_hours_text"] = hours_text(found["opening_hours"])
         found["amenities"] = {k: c[k][row] for k in amenities.KEYS}
         return found

@@ -23,8 +23,9 @@
     var section = list.closest(".results");
     var heading = document.getElementById("results-heading");
     var revealing = false;  // a user's search: bring its results into view when they come
+    var origin = null;  // the position of the results shown ({lat, lon}), for station links
 
-    function stationUrl(id) { return locator.finderUrl.stationUrl(cfg, id); }
+    function stationUrl(id) { return locator.finderUrl.stationUrl(cfg, id, origin); }
     function openText(p) { return T["open_" + p.open_now] || T.open_unknown; }
     function kindText(p) { return cfg.kinds[p.kind] || p.kind; }
 
@@ -78,6 +79,9 @@
       li.dataset.id = p.id;
       var link = add(add(li, "h3"), "a", "", p.name);
       link.href = stationUrl(p.id);
+      if (cfg.lang === "en" && p.name_pinyin) {  // how the Chinese name is read
+        add(li, "p", "name-pinyin", p.name_pinyin).setAttribute("lang", "zh-Latn-pinyin");
+      }
       var line = add(li, "p", "meta");
       add(line, "span", "distance", locator.distanceText(p.distance_m, T));
       etaTexts(p).forEach(function (pair) {
@@ -147,6 +151,8 @@
     }
 
     function show(fc, query) {
+      var at = fc.query || {};
+      origin = typeof at.lat === "number" ? { lat: at.lat, lon: at.lon } : null;
       list.textContent = "";
       fc.features.forEach(function (f) { list.appendChild(resultItem(f)); });
       count.textContent = fc.numberMatched === 0 ? T.none

@@ -56,9 +56,15 @@
     }
   }
 
-  function stationUrl(cfg, id) {  // the station's page, in this page's language and tiles
+  // The station's page, in this page's language and tiles; with origin ({lat, lon}, WGS84,
+  // or null) the page shows the distance and times from there and starts navigation there.
+  // 4 decimals (about 10 m) are enough for that.
+  function stationUrl(cfg, id, origin) {
     var here = new URLSearchParams(window.location.search), q = new URLSearchParams();
     ["lang", "tiles"].forEach(function (key) { if (here.get(key)) { q.set(key, here.get(key)); } });
+    if (origin && isFinite(origin.lat) && isFinite(origin.lon)) {
+      q.set("from", origin.lat.toFixed(4) + "," + origin.lon.toFixed(4));
+    }
     var url = cfg.urls.station.replace("__id__", encodeURIComponent(id));
     return q.toString() ? url + "?" + q.toString() : url;
   }

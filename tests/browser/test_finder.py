@@ -252,6 +252,7 @@ def test_station_name_is_text_in_list_popup_and_page(
     first = page.locator("#results > li").first
     assert first.get_attribute("data-id") == "b3"
     assert first.locator("h3").inner_text() == XSS_NAME
+    assert page.locator("#results .name-pinyin").count() == 0  # only on English pages
     assert page.locator("#results img, #results script").count() == 0
     b4 = page.locator('#results > li[data-id="b4"] .address')
     assert b4.inner_text() == XSS_ADDRESS
@@ -299,12 +300,22 @@ def test_english_page(page: Page, page_log: PageLog, live_server: str) -> None:
     assert first.locator(".hours").inner_text() == "Opening hours: Mon–Fri 08:00–20:00"
     assert first.locator(".kind").inner_text() == "Warm-heart station"
     assert "Synthetic data" in page.inner_text("#synthetic-note")
-    assert first.locator("h3 a").get_attribute("href") == "/stations/b2?lang=en&tiles=none"
+    assert first.locator(".name-pinyin").inner_text() == "guó mào yì zhàn"
+    assert first.locator(".name-pinyin").get_attribute("lang") == "zh-Latn-pinyin"
+    href = "/stations/b2?lang=en&tiles=none&from=39.9090%2C116.4610"  # the search position
+    assert first.locator("h3 a").get_attribute("href") == href
     # The language link keeps the view and switches the language.
     page.click('button[data-amenity="toilet"]')
     wait_for_results(page, "amenities=toilet")
     switch = page.get_attribute("#lang-switch", "href") or ""
     assert "lang=zh" in switch and "amenities=toilet" in switch and "lat=" in switch
+    # The station page gets the position: the distance, the times, Baidu's origin.
+    page.locator("#results > li").first.locator("h3 a").click()
+    page.wait_for_selector("#station-map[data-loaded]", state="attached")
+    assert page.inner_text("#station-trip .distance") == "0 m"
+    assert page.inner_text("#station-trip .eta-walk") == "about 1 min on foot"
+    baidu = page.get_attribute('a[data-app="baidu"]', "href") or ""
+    assert "direction?origin=latlng:" in baidu
     assert_clean(page_log)
 
 

@@ -4,12 +4,13 @@ the upgraded schema matches the models; PostGIS adds its geography column when p
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 from sqlalchemy import inspect, text
 
 from locator.db.models import Base
-from locator.db.session import downgrade, upgrade
+from locator.db.session import downgrade, engine_for, upgrade
 
 # SQLAlchemy reflects PostGIS columns without knowing their type; that is expected here.
 pytestmark = pytest.mark.filterwarnings("ignore:Did not recognize type 'geography'")
@@ -52,3 +53,26 @@ def test_postgis_gets_a_geography_column_with_a_gist_index(engine) -> None:
     columns = {c["name"] for c in inspect(engine).get_columns("stations")}
     indexes = {i["name"] for i in inspect(engine).get_indexes("stations")}
     assert "geog" in columns and "stations_geog_gist" in indexes
+
+
+def test_processes_starting_together_take_turns_to_migrate(engine) -> None:
+    """gunicorn's workers all upgrade at start-up: the first migrates, the rest wait."""
+    url = engine.url.render_as_string(hide_password=False)
+    engines = [engine_for(url) for _ in range(4)]
+    failures: list[BaseException] = []
+
+    def start(own) -> None:
+        try:
+            upgrade(own)
+        except BaseException as exc:  # collected for the assertion
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start, args=(own,)) for own in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for own in engines:
+        own.dispose()
+    assert failures == []
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())

@@ -203,6 +203,56 @@ def test_station_page_in_english(client) -> None:
     assert "name-pinyin" not in html_of(client.get("/stations/t2"))  # only on English pages
 
 
+def baidu_link(html: str) -> str:
+    return re.search(r'href="([^"]+)" [^>]*data-app="baidu"', html)[1].replace("&amp;", "&")
+
+
+def test_station_page_from_the_riders_position(client) -> None:
+    """``from=lat,lon`` (WGS84): the geodesic distance, the times as the finder gives them,
+    and Baidu's link starting there (BD-09, lat,lng)."""
+    html = html_of(client.get("/stations/t2?from=39.9050,116.4610"))
+    trip = re.search(r'<p class="meta trip" id="station-trip">(.*?)</p>', html, re.S)[1]
+    assert '<span class="distance">440 米</span>' in trip  # 444.1 m, to 10 m
+    assert re.search(r'class="eta eta-walk">[^<]*8[^<]*<', trip)  # 444.1 × 1.3 / 4.5 km/h
+    assert re.search(r'class="eta eta-ebike">[^<]*2[^<]*<', trip)  # at 15 km/h
+    assert baidu_link(html).startswith(
+        "https://api.map.baidu.com/direction?origin=latlng:39.912003,116.473751|name:"
+    )
+    html = html_of(client.get("/stations/t3?from=39.90,116.40&lang=en"))
+    assert 'class="eta eta-truck">about' in html and "eta-ebike" not in html
+    assert "From your position" in html
+    html = html_of(client.get("/stations/t2?from=39.9000,116.4000&lang=en"))
+    assert '<span class="distance">5.3 km</span>' in html  # 5,311 m
+    assert '<span class="eta eta-walk">about 92 min on foot</span>' in html
+    assert '<span class="eta eta-ebike">about 28 min by e-bike</span>' in html
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "39.9",
+        "39.9,116.4,1",
+        "91,116.4",
+        "39.9,181",
+        "nan,inf",
+        "39.9;116.4",
+        "1e1,116",
+        "39.9, 116.4",
+        "<b>,1",
+        "39.9,116.4&from=1,2",
+    ],
+)
+def test_station_page_ignores_a_bad_from(client, value) -> None:
+    """A bad position is ignored, as the finder ignores a bad lat/lon: no distance, and
+    Baidu's link without an origin (the app asks the rider)."""
+    response = client.get("/stations/t2", query_string={"from": value})
+    assert response.status_code == 200
+    html = html_of(response)
+    assert "station-trip" not in html
+    assert baidu_link(html).startswith("https://api.map.baidu.com/direction?destination=")
+
+
 def test_station_page_escapes_every_field(hostile_client) -> None:
     html = html_of(hostile_client.get("/stations/b3"))
     assert "<img src=x" not in html
