@@ -7,7 +7,7 @@ Run from the project root (takes about 5 minutes with the defaults)::
 
     options: [--repeat 4] [--seconds 15] [--connections 4] [--max-seconds 330]
              [--config gunicorn.conf.py|none|PATH] [--phases idle,coverage,embed]
-             [--note TEXT] [--no-record]
+             [--proxy none|nginx] [--note TEXT] [--no-record]
 
 Needs ``wrk`` (https://github.com/wg/wrk) on the PATH: ``apt-get install -y wrk`` (Debian,
 Ubuntu) or ``brew install wrk``. Everything stays on 127.0.0.1.
@@ -17,6 +17,11 @@ started from the project root with ``-c gunicorn.conf.py`` when that file exists
 none``: gunicorn's defaults, i.e. sync workers; ``--config PATH``: another file), serving the
 shipped synthetic stations (``LOCATOR_STORE`` points to a path that does not exist; every
 other setting comes from the environment, as for any deployment). It is stopped at the end.
+
+With ``--proxy nginx`` every client (victim and attackers) goes through an nginx on another
+loopback port, configured as the README suggests for production: a ``limit_req`` of 2
+requests a second (burst 10) per client address on the expensive paths, answered 429 by
+nginx itself, and everything else passed straight to gunicorn (``NGINX_CONF``).
 
 The victim is ``wrk -t 1 -c <connections>`` on ``GET /api/v1/nearest?lat=…&lon=…&k=5`` at
 random points in central Beijing, for ``--seconds`` in each of three phases:
@@ -295,6 +300,51 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait(timeout=5)
 
 
+# The reverse proxy of ``--proxy nginx``: the README's rate limit on the expensive paths
+# (the families locator/web/refusals.py lists), everything else passed straight through.
+NGINX_CONF = """
+worker_processes 1;
+pid @TMP@/nginx.pid;
+error_log @TMP@/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path @TMP@/body;
+  proxy_temp_path @TMP@/proxy;
+  fastcgi_temp_path @TMP@/fastcgi;
+  uwsgi_temp_path @TMP@/uwsgi;
+  scgi_temp_path @TMP@/scgi;
+  upstream locator { server 127.0.0.1:@UPSTREAM@; keepalive 16; }
+  limit_req_zone $binary_remote_addr zone=costly:1m rate=2r/s;
+  limit_req_status 429;
+  server {
+    listen 127.0.0.1:@PORT@;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    location ~ ^/(api/v1/maps/|api/v1/coverage|api/v1/nearest/batch|api/v1/along-route|embed/plan) {
+      limit_req zone=costly burst=10 nodelay;
+      proxy_pass http://locator;
+    }
+    location / { proxy_pass http://locator; }
+  }
+}
+"""
+
+
+def start_nginx(tmp: Path, port: int, upstream: int) -> subprocess.Popen:
+    """nginx in the foreground on ``port``, in front of gunicorn on ``upstream``."""
+    conf = tmp / "nginx.conf"
+    text = NGINX_CONF.replace("@TMP@", str(tmp)).replace("@PORT@", str(port))
+    conf.write_text(text.replace("@UPSTREAM@", str(upstream)))
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    return subprocess.Popen(
+        [binary, "-c", str(conf), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def worker_pids(master: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
@@ -508,12 +558,17 @@ def subsection(args: argparse.Namespace, table: str, goals: list[str], runs: lis
     config = "" if args.config == CONFIG else f" --config {args.config or 'none'}"
     if args.phases != list(PHASES):
         config += f" --phases {','.join(args.phases)}"
+    if args.proxy != "none":
+        config += f" --proxy {args.proxy}"
     cmd = (
         f'.venv/bin/python bench/abuse.py --label "{args.label}" --repeat {args.repeat} '
         f"--seconds {args.seconds:g} --connections {args.connections}{config}"
     )
     server = " ".join(gunicorn_cmd(0, args.config)).replace(str(ROOT) + "/", "")
     server = server.replace(":0 ", ":<port> ")
+    if args.proxy == "nginx":
+        server += "`, behind nginx with limit_req 2 r/s, burst 10, per client address, on the "
+        server += "expensive paths, as the README suggests: `NGINX_CONF` in `bench/abuse.py"
     settle = max(r.settle_s for r in runs)
     order = ", ".join(r.phase for r in runs[: len(args.phases)])
     return f"""### {args.label}
@@ -580,6 +635,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--phases", default="idle,coverage,embed", help="comma-separated; idle must be one"
     )
+    parser.add_argument(
+        "--proxy",
+        choices=("none", "nginx"),
+        default="none",
+        help="nginx: every client goes through nginx with the README's rate limit on the "
+        "expensive paths (needs nginx: apt-get install -y nginx-light)",
+    )
     parser.add_argument("--note", default="", help="a sentence added to the record")
     parser.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
     args = parser.parse_args(argv)
@@ -609,8 +671,13 @@ def main(argv: list[str] | None = None) -> None:
         port, log = free_port(), tmp / "gunicorn.log"
         print(f"$ {' '.join(gunicorn_cmd(port, args.config))}", flush=True)
         server = start_server(port, args.config, env, log)
+        proxy = None
         try:
             wait_ready(server, port, log)
+            if args.proxy == "nginx":
+                gunicorn_port, port = port, free_port()
+                proxy = start_nginx(tmp, port, gunicorn_port)
+                wait_ready(server, port, log)  # now through nginx
             print("warm-up ...", flush=True)
             warm_up(port, lua)
             wait_quiet(server.pid)
@@ -640,6 +707,8 @@ def main(argv: list[str] | None = None) -> None:
                 runs += done
                 round_s = max(round_s or 0.0, time.monotonic() - t0)
         finally:
+            if proxy is not None:
+                stop_server(proxy)
             stop_server(server)
             kept = Path(tempfile.gettempdir()) / f"locator-abuse-gunicorn-{os.getpid()}.log"
             shutil.copyfile(log, kept)
