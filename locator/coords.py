@@ -7,8 +7,10 @@ handing points to them. Angles are in degrees, lengths in metres.
 Datums: ``wgs84`` is GPS, OpenStreetMap and GeoJSON (EPSG:4326). ``gcj02`` is the
 obfuscated datum Chinese maps must publish in (Amap/Gaode, Tencent); it is about
 0.0062 deg east and 0.0014 deg north of WGS84 in Beijing, roughly 550 m. ``bd09`` is
-Baidu's second shift on top of GCJ-02. The forward shifts are the published formulas
-(Krasovsky ellipsoid, a = 6378245 m, e^2 = 0.00669342162296594323; BD-09 with
+Baidu's second shift on top of GCJ-02, and ``bd09mc`` ("Baidu Mercator") is BD-09 in
+Baidu's own Mercator metres (the numbers in map.baidu.com links), converted with the
+published band polynomials of the ``bd09convertor`` package. The forward shifts are the
+published formulas (Krasovsky ellipsoid, a = 6378245 m, e^2 = 0.00669342162296594323; BD-09 with
 x_pi = pi * 3000 / 180). The inverses iterate the forward shift until it reproduces the
 input to 1e-9 deg (about 0.1 mm), so round trips close far below 1 cm.
 
@@ -36,6 +38,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pyproj
+from bd09convertor import convertLL2MC, convertMC2LL
 from numpy.typing import ArrayLike, NDArray
 from pyproj.exceptions import CRSError
 
@@ -57,7 +60,10 @@ INVERSE_TOL_DEG = 1e-9
 INVERSE_MAX_ITER = 30
 CHINA_ALBERS_PROJ = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=WGS84 +units=m"
 WGS84_GEOD = pyproj.Geod(ellps="WGS84")
-ACCEPTED_CRS = "wgs84, gcj02, bd09 (also wgs-84, gcj-02, bd-09) or EPSG:<code>, e.g. EPSG:3857"
+ACCEPTED_CRS = (
+    "wgs84, gcj02, bd09, bd09mc (Baidu Mercator; also wgs-84, gcj-02, bd-09) or EPSG:<code>, "
+    "e.g. EPSG:3857"
+)
 
 
 def _arrays(*values: ArrayLike) -> list[Float]:
@@ -178,7 +184,8 @@ def file_datum(file_crs: str | None) -> str:
 
 
 def parse_crs(name: str) -> str:
-    """Return the canonical name of a coordinate system: wgs84, gcj02, bd09 or EPSG:<code>.
+    """Return the canonical name of a coordinate system: wgs84, gcj02, bd09, bd09mc or
+    EPSG:<code>.
 
     Case and surrounding spaces are ignored; ``wgs-84``, ``gcj-02``, ``bd-09`` and
     ``EPSG:4326`` are accepted as aliases. Other EPSG codes must name a 2-D geographic
@@ -186,8 +193,10 @@ def parse_crs(name: str) -> str:
     """
     key = name.strip().lower() if isinstance(name, str) else ""
     alias = key.replace("-", "").replace("_", "")
-    if alias in ("wgs84", "gcj02", "bd09"):
+    if alias in ("wgs84", "gcj02", "bd09", "bd09mc"):
         return alias
+    if alias in ("bd09mercator", "baidumercator"):
+        return "bd09mc"
     match = re.fullmatch(r"epsg:\s*(\d{1,6})", key)
     if match is None:
         raise CoordinateError(f"unknown coordinate system {name!r}; use {ACCEPTED_CRS}")
@@ -224,11 +233,37 @@ def _copy(lon: ArrayLike, lat: ArrayLike) -> LonLat:
     return x, y
 
 
+def _per_point(convert: Callable[[float, float], tuple[float, float]]) -> _Shift:
+    """Apply a one-point conversion to arrays; NaN and infinite points stay NaN."""
+
+    def apply(x: ArrayLike, y: ArrayLike) -> LonLat:
+        a, b = _arrays(x, y)
+        out = [
+            convert(float(p), float(q)) if math.isfinite(p) and math.isfinite(q) else (np.nan,) * 2
+            for p, q in zip(a.ravel().tolist(), b.ravel().tolist(), strict=True)
+        ]
+        pairs = np.asarray(out, dtype=np.float64).reshape(-1, 2)
+        return pairs[:, 0].reshape(a.shape), pairs[:, 1].reshape(a.shape)
+
+    return apply
+
+
+def bd09mc_to_wgs84(x: ArrayLike, y: ArrayLike) -> LonLat:
+    """Baidu Mercator metres to WGS84 (through BD-09 lon, lat)."""
+    return bd09_to_wgs84(*_per_point(convertMC2LL)(x, y))
+
+
+def wgs84_to_bd09mc(lon: ArrayLike, lat: ArrayLike) -> LonLat:
+    """WGS84 to Baidu Mercator metres (through BD-09 lon, lat)."""
+    return _per_point(convertLL2MC)(*wgs84_to_bd09(lon, lat))
+
+
 _Shift = Callable[[ArrayLike, ArrayLike], LonLat]
 _DATUMS: dict[str, tuple[_Shift, _Shift]] = {  # name: (to WGS84, from WGS84)
     "wgs84": (_copy, _copy),
     "gcj02": (gcj02_to_wgs84, wgs84_to_gcj02),
     "bd09": (bd09_to_wgs84, wgs84_to_bd09),
+    "bd09mc": (bd09mc_to_wgs84, wgs84_to_bd09mc),
 }
 
 

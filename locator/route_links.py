@@ -8,12 +8,14 @@ Accepted text, each turned into WGS84 [lon, lat] points (datum shifts stay at th
 * an Amap link: ``uri.amap.com/navigation?from=lon,lat,name&via=...&to=...`` (GCJ-02,
   unless ``coordinate=wgs84``) or ``amap.com/dir?from[lnglat]=lon,lat&to[lnglat]=...``;
 * a Baidu link: ``api.map.baidu.com/direction?origin=latlng:lat,lng|name:...&
-  destination=...`` with ``coord_type`` bd09ll (the default), gcj02 or wgs84.
+  destination=...`` with ``coord_type`` bd09ll (the default), gcj02 or wgs84, or a route
+  shared from ``map.baidu.com/dir/...?sn=...$$x,y$$...&en=...`` (Baidu Mercator metres,
+  ``bd09mc``).
 
 A link names only its start, waypoints and end, not the road between them, so its route
 is ``straight``: straight lines between those points. Short links (``surl.amap.com``,
 ``j.map.baidu.com``) need the network to expand and are refused with a message saying
-what to paste instead; so are Baidu Mercator (``bd09mc``) coordinates.
+what to paste instead.
 """
 
 from __future__ import annotations
@@ -106,8 +108,26 @@ def _amap(query: dict[str, list[str]]) -> PastedRoute:
     return _route(np.array(stops), "wgs84" if wgs else "gcj02", "amap", straight=True)
 
 
+def _baidu_share(query: dict[str, list[str]]) -> PastedRoute:
+    """map.baidu.com/dir shared routes: ``sn`` (start) and ``en`` (end) hold fields split
+    by ``$$``, one of which is ``x,y`` in Baidu Mercator metres."""
+    stops = []
+    for key in ("sn", "en"):
+        fields = query.get(key, [""])[0].split("$$")
+        found = [f for f in fields if re.fullmatch(r"-?\d+(?:\.\d+)?,-?\d+(?:\.\d+)?", f.strip())]
+        if not found:
+            raise BadQuery(f"the Baidu link's {key} has no coordinates.")
+        stops.append(_number_pair(found[0], key))
+    metres = np.array(stops)  # not degrees, so converted before the route is checked
+    lon, lat = coords.to_wgs84(metres[:, 0], metres[:, 1], "bd09mc")
+    return _route(np.column_stack([lon, lat]), "wgs84", "baidu", straight=True)
+
+
 def _baidu(query: dict[str, list[str]]) -> PastedRoute:
-    """api.map.baidu.com/direction: origin, waypoints, destination as latlng:lat,lng|..."""
+    """api.map.baidu.com/direction: origin, waypoints, destination as latlng:lat,lng|...;
+    or a route shared from map.baidu.com (:func:`_baidu_share`)."""
+    if "sn" in query and "en" in query:
+        return _baidu_share(query)
     coord_type = query.get("coord_type", ["bd09ll"])[0].lower()
     if coord_type not in _BAIDU_DATUMS:
         raise BadQuery(
@@ -126,6 +146,6 @@ def _baidu(query: dict[str, list[str]]) -> PastedRoute:
     if len(stops) < 2:
         raise BadQuery(
             "the Baidu link needs an origin and a destination with coordinates "
-            "(latlng:lat,lng); a link from map.baidu.com is not read yet."
+            "(latlng:lat,lng), or a start and an end (sn, en) as map.baidu.com shares them."
         )
     return _route(np.array(stops), _BAIDU_DATUMS[coord_type], "baidu", straight=True)

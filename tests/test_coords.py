@@ -138,6 +138,8 @@ def test_rectangle_rule() -> None:
         ("GCJ02", "gcj02"),
         ("gcj-02", "gcj02"),
         ("BD-09", "bd09"),
+        ("bd09mc", "bd09mc"),
+        ("Baidu-Mercator", "bd09mc"),
         ("epsg:3857", "EPSG:3857"),
         ("EPSG:32650", "EPSG:32650"),
     ],
@@ -218,3 +220,15 @@ def test_bd09_of_one_point_matches_the_array_form() -> None:
     assert coords.wgs84_to_bd09_point(116.391275, 39.907230) == pytest.approx(
         (116.403889, 39.914975), abs=1e-6
     )
+
+
+def test_baidu_mercator_goes_through_bd09() -> None:
+    # bd09convertor's documented example: (12943772.884424742, 4832666.423350099) m is
+    # BD-09 (116.274625, 39.961627).
+    x_m, y_m = 12943772.884424742, 4832666.423350099
+    lon, lat = coords.to_wgs84([x_m, np.nan], [y_m, 1.0], "bd09mc")
+    expected = [float(v) for v in coords.bd09_to_wgs84(116.274625, 39.961627)]
+    assert (lon[0], lat[0]) == pytest.approx(expected, abs=1e-6)
+    assert np.isnan(lon[1]) and np.isnan(lat[1])
+    back = coords.from_wgs84(lon[:1], lat[:1], "bd09mc")
+    assert (back[0][0], back[1][0]) == pytest.approx((x_m, y_m), abs=0.05)  # metres

@@ -68,6 +68,20 @@ def test_a_baidu_link_says_its_datum():
     assert read_route_text(url).points == ((116.40, 39.90), (116.50, 39.91))
 
 
+def test_a_route_shared_from_baidu_maps_is_baidu_mercator():
+    # Baidu Mercator (12943772.88, 4832666.42) is BD-09 (116.274625, 39.961627): the
+    # worked example of bd09convertor's documentation.
+    url = (
+        "https://map.baidu.com/dir/A/B/@12958175,4825923,12z?querytype=nav&c=131"
+        "&sn=1$$$$12943772.884424742,4832666.423350099$$A$$0$$$$"
+        "&en=1$$$$12959238.56,4825347.47$$B$$0$$$$&sc=131&ec=131"
+    )
+    found = read_route_text(url)
+    lon, lat = coords.bd09_to_wgs84(116.274625, 39.961627)
+    assert found.points[0] == pytest.approx((float(lon), float(lat)), abs=1e-6)
+    assert (found.source, found.straight, len(found.points)) == ("baidu", True, 2)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -81,6 +95,7 @@ def test_a_baidu_link_says_its_datum():
             "bd09mc",
         ),
         ("https://map.baidu.com/dir/A/B/@12958175,4825923,12z", "origin and a destination"),
+        ("https://map.baidu.com/dir/A/B?sn=1$$$$A$$0&en=1$$$$1,2$$B", "sn has no coordinates"),
         ("not a polyline ~~~ ", "polyline"),
         ("116.4,39.9;116.4,39.9", "no length"),
         (

@@ -131,6 +131,15 @@ def test_file_crs_option_applies_to_every_row(tmp_path, regions):
     assert result.stations["lon"].iloc[0] == pytest.approx(float(lon), abs=1e-7)
 
 
+def test_baidu_mercator_rows_are_read_in_metres(tmp_path, regions):
+    body = "m1,百度站,warm_heart,12943772.884424742,4832666.423350099\n"
+    result = parse(tmp_path, regions, body, "id,name,kind,lon,lat\n", crs="bd09mc")
+    lon, lat = coords.bd09_to_wgs84(116.274625, 39.961627)  # the package's worked example
+    assert result.errors == ()
+    assert result.stations["lon"].iloc[0] == pytest.approx(float(lon), abs=1e-6)
+    assert result.stations["lat"].iloc[0] == pytest.approx(float(lat), abs=1e-6)
+
+
 def test_unrecognised_column_is_a_warning(tmp_path, regions):
     header = "id,name,kind,lon,lat,备注\n"
     result = parse(tmp_path, regions, "a1,东单驿站,warm_heart,116.418,39.913,x\n", header)
