@@ -260,7 +260,7 @@ def bench_cold_start(data_dir: Path, store: Path, pycache: Path, repeat: int) ->
     config = {"DATA_DIR": str(data_dir), "STORE": str(store)}
     app_code = (
         f"from locator import create_app; app = create_app({config!r}); "
-        "assert len(app.extensions['locator'].table) > 0"
+        "assert len(app.extensions['locator'].live.current().table) > 0"
     )
     env = child_env(pycache)
     floor, app = lambda: run_python(FLOOR_CODE, env), lambda: run_python(app_code, env)

@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> tuple[dict[str, list[Load]], dict[str, Any]
         started = time.perf_counter()
         app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": Path(tmp) / "none"})
         info: dict[str, Any] = {"app_s": time.perf_counter() - started}
-        table = app.extensions["locator"].table
+        table = app.extensions["locator"].live.current().table
         info["stations"] = len(table)
         started = time.perf_counter()
         naive = naive_page(table.frame).encode("utf-8")
