@@ -79,7 +79,7 @@ def test_an_injected_script_is_refused(watched: Page, live_server: str, page_log
         document.head.append(st);
     }"""
     )
-    watched.wait_for_function("window.__violations.length >= 2")
+    watched.wait_for_function("() => window.__violations.length >= 2")
     assert watched.evaluate("window.__injected") is None
     assert watched.locator("body").is_visible()
     found = violations(watched)

@@ -163,8 +163,10 @@ def test_refused_location_says_what_to_do_instead(
 ) -> None:
     open_finder(page, live_server)
     page.click("#locate")
-    page.wait_for_function("document.getElementById('locate-status').textContent !== ''")
-    page.wait_for_function("!document.getElementById('locate-status').textContent.includes('正在')")
+    page.wait_for_function("() => document.getElementById('locate-status').textContent !== ''")
+    page.wait_for_function(
+        "() => !document.getElementById('locate-status').textContent.includes('正在')"
+    )
     assert "点击地图或选择区县" in page.inner_text("#locate-status")
     assert page.get_attribute("#results", "data-state") == "idle"
     assert_clean(page_log)
@@ -356,7 +358,7 @@ def test_keyboard_reaches_and_toggles_a_chip(
     wait_for_results(page, "amenities=shower")
     assert page.get_attribute('button[data-amenity="shower"]', "aria-pressed") == "true"
     page.keyboard.press("Space")
-    page.wait_for_function("!location.search.includes('amenities')")
+    page.wait_for_function("() => !location.search.includes('amenities')")
     wait_for_results(page)
     assert page.get_attribute('button[data-amenity="shower"]', "aria-pressed") == "false"
     assert result_ids(page)[0] == "b2"

@@ -132,7 +132,7 @@ def test_a_plan_shows_progress_then_table_chart_markers_and_downloads(
     page.evaluate(WATCH_PROGRESS)
     with page.expect_navigation(timeout=30_000):
         page.click("#start-plan")
-        page.wait_for_function("window.__states && window.__states.length > 1", timeout=5_000)
+        page.wait_for_function("() => window.__states && window.__states.length > 1", timeout=5_000)
         states = page.evaluate("window.__states")
     assert set(states[1:]) & {"starting", "queued", "running", "done"}, states
     page.wait_for_selector("#curve svg", state="attached", timeout=15_000)
