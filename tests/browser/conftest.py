@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 
 from locator import create_app
 from tests.browser.support import STATIONS_CSV, PageLog
-from tests.conftest import write_dataset
+from tests.conftest import DATA, add_planner, stop_plans, write_dataset
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,6 +69,21 @@ def serve(app: Any, name: str) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def serve_planner_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[str]:
+    """Serve ``STATIONS_CSV`` with the census and places that demand models need, and a
+    planner user; its plan threads are stopped at the end."""
+    root = tmp_path_factory.mktemp(name)
+    data_dir = write_dataset(root / "data", STATIONS_CSV)
+    for folder in ("census", "places"):
+        (data_dir / folder).symlink_to(DATA / folder)
+    app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": root / "store.gpkg"})
+    add_planner(app)
+    try:
+        yield from serve(app, f"{name}-server")
+    finally:
+        stop_plans(app)
 
 
 @pytest.fixture(scope="session")

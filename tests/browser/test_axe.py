@@ -10,10 +10,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from locator import create_app
-from tests.browser.conftest import serve
-from tests.browser.support import STATIONS_CSV
-from tests.conftest import DATA, PLANNER_PASSWORD, add_planner, stop_plans, write_dataset
+from tests.browser.conftest import serve_planner_app
+from tests.conftest import PLANNER_PASSWORD
 
 # Each page and what shows it has drawn (axe judges the drawn page). Map tiles are off
 # (tiles=none): axe judges our markup, not a tile server's.
@@ -37,16 +35,7 @@ PAGES = (
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The shared test stations, with the census and places the planner's demand needs."""
-    root = tmp_path_factory.mktemp("axe")
-    data_dir = write_dataset(root / "data", STATIONS_CSV)
-    for folder in ("census", "places"):
-        (data_dir / folder).symlink_to(DATA / folder)
-    app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": root / "store.gpkg"})
-    add_planner(app)
-    try:
-        yield from serve(app, "axe-server")
-    finally:
-        stop_plans(app)
+    yield from serve_planner_app(tmp_path_factory, "axe")
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page
 
-from locator import coords, create_app
-from tests.browser.conftest import serve
+from locator import coords
+from tests.browser.conftest import serve_planner_app
 from tests.browser.support import ARTIFACTS, XSS_NAME, PageLog
-from tests.conftest import DATA, PLANNER_PASSWORD, add_planner, stop_plans, write_dataset
+from tests.conftest import PLANNER_PASSWORD
 from tests.web.test_plans import PARK_RING, SHOPS_CSV, zones
 
 WARM_HEART = 4  # warm-heart stations in STATIONS_CSV: the ones a Beijing plan counts
@@ -74,18 +74,7 @@ WATCH_PROGRESS = """
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Like the shared live server, with the census and places for demand models."""
-    from tests.browser.support import STATIONS_CSV
-
-    root = tmp_path_factory.mktemp("planner")
-    data_dir = write_dataset(root / "data", STATIONS_CSV)
-    for folder in ("census", "places"):
-        (data_dir / folder).symlink_to(DATA / folder)
-    app = create_app({"TESTING": True, "DATA_DIR": data_dir, "STORE": root / "store.gpkg"})
-    add_planner(app)
-    try:
-        yield from serve(app, "planner-server")
-    finally:
-        stop_plans(app)
+    yield from serve_planner_app(tmp_path_factory, "planner")
 
 
 def sign_in(page: Page, live_server: str) -> None:
