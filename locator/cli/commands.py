@@ -14,9 +14,15 @@ from locator.cli.plans import CRS_HELP, KIND, plan, render_map
 from locator.cli.service import database, datasets, db, tokens, users, worker
 from locator.errors import DataError, LocatorError
 from locator.regions import load_regions
+from locator.stations.detect import read_detected
 from locator.stations.limits import ReadLimits
-from locator.stations.readers import configure_gdal, read_raw
+from locator.stations.readers import RawTable, configure_gdal
 from locator.stations.validation import ParseResult, parse_stations
+
+COORDS_HELP = (
+    'Which combined "lng,lat" column of a text export to read, by header or datum '
+    "(wgs84, gcj02, bd09); default the GCJ-02 one, else WGS84, else BD-09."
+)
 
 
 @click.group()
@@ -38,12 +44,13 @@ def run(host: str | None, port: int | None) -> None:
     app.run(host=host or settings["HOST"], port=port or settings["PORT"])
 
 
-def _report(result: ParseResult, as_json: bool) -> None:
+def _report(result: ParseResult, as_json: bool, detected: str) -> None:
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "ok": not result.errors,
+                    "detected": detected,
                     "stations": len(result.stations),
                     "errors": len(result.errors),
                     "warnings": len(result.warnings),
@@ -54,6 +61,7 @@ def _report(result: ParseResult, as_json: bool) -> None:
             )
         )
         return
+    click.echo(detected)
     for problem in result.problems:
         click.echo(str(problem), err=True)
     click.echo(
@@ -62,24 +70,37 @@ def _report(result: ParseResult, as_json: bool) -> None:
     )
 
 
+def _detected(raw: RawTable) -> str:
+    """The one line saying what the file was read as."""
+    return f"{raw.name}: detected {raw.detected}."
+
+
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--kind", type=KIND, help="Kind for rows without a kind column.")
 @click.option("--crs", default=None, help=CRS_HELP)
+@click.option("--coords", "coordinates", default=None, help=COORDS_HELP)
 @click.option("--region", default=None, help="Regions to check against (LOCATOR_REGION).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def validate(
-    file: Path, kind: str | None, crs: str | None, region: str | None, as_json: bool
+    file: Path,
+    kind: str | None,
+    crs: str | None,
+    coordinates: str | None,
+    region: str | None,
+    as_json: bool,
 ) -> None:
-    """Check a station file; exit 1 when it has errors."""
+    """Check a station file (its format found from its content); exit 1 when it has errors."""
     settings = config.from_environment()
     try:
-        raw = read_raw(file, limits=ReadLimits.from_settings(settings))
+        raw = read_detected(
+            file, limits=ReadLimits.from_settings(settings), coordinates=coordinates
+        )
         regions = load_regions(settings["DATA_DIR"], region or settings["REGION"])
         result = parse_stations(raw, regions, kind=kind, crs=crs)
     except LocatorError as exc:
         raise click.ClickException(exc.message) from exc
-    _report(result, as_json)
+    _report(result, as_json, _detected(raw))
     sys.exit(1 if result.errors else 0)
 
 
@@ -87,15 +108,22 @@ def validate(
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--kind", type=KIND, help="Kind for rows without a kind column.")
 @click.option("--crs", default=None, help=CRS_HELP)
+@click.option("--coords", "coordinates", default=None, help=COORDS_HELP)
 @click.option(
     "--merge", is_flag=True, help="Add to the served stations (same id replaces) instead."
 )
-def import_(file: Path, kind: str | None, crs: str | None, merge: bool) -> None:
-    """Validate FILE and serve it as a new dataset version, all or nothing."""
+def import_(
+    file: Path, kind: str | None, crs: str | None, coordinates: str | None, merge: bool
+) -> None:
+    """Validate FILE (its format found from its content) and serve it as a new dataset
+    version, all or nothing."""
     from locator.db.imports import import_file
 
     settings = config.from_environment()
+    limits = ReadLimits.from_settings(settings)
     try:
+        raw = read_detected(file, limits=limits, coordinates=coordinates)
+        click.echo(_detected(raw))
         regions = load_regions(settings["DATA_DIR"], settings["REGION"])
         done = import_file(
             database(),
@@ -105,7 +133,8 @@ def import_(file: Path, kind: str | None, crs: str | None, merge: bool) -> None:
             kind=kind,
             crs=crs,
             merge=merge,
-            limits=ReadLimits.from_settings(settings),
+            limits=limits,
+            raw=raw,
         )
     except DataError as exc:
         for problem in exc.problems:

@@ -21,7 +21,7 @@ from locator.db.datasets import Source, commit_version
 from locator.errors import DataError
 from locator.regions import Regions
 from locator.stations.limits import DEFAULT_LIMITS, ReadLimits
-from locator.stations.readers import read_raw
+from locator.stations.readers import RawTable, read_raw
 from locator.stations.table import DatasetInfo, StationTable, build_table
 from locator.stations.validation import ParseResult, parse_stations
 
@@ -60,10 +60,17 @@ def check_file(
     kind: str | None = None,
     crs: str | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
+    raw: RawTable | None = None,
 ) -> CheckedFile:
     """Read and validate ``path`` within ``limits`` (DataError when it cannot be read at
-    all, TooLarge past a limit); row-level problems are in the result, not raised."""
-    result = parse_stations(read_raw(path, limits=limits), regions, kind=kind, crs=crs)
+    all, TooLarge past a limit); row-level problems are in the result, not raised.
+
+    ``raw`` is ``path`` already read (the command line reads by content,
+    :func:`locator.stations.detect.read_detected`); by default it is read with
+    :func:`~locator.stations.readers.read_raw`, the extension-checked reader uploads use.
+    """
+    raw = read_raw(path, limits=limits) if raw is None else raw
+    result = parse_stations(raw, regions, kind=kind, crs=crs)
     frame = result.stations
     synthetic = bool(frame["source"].str.contains("synthetic", case=False).any())
     info = DatasetInfo(path.name, path.name, synthetic, f"Imported from {path.name}", "")
@@ -82,11 +89,13 @@ def import_file(
     crs: str | None = None,
     merge: bool = False,
     limits: ReadLimits = DEFAULT_LIMITS,
+    raw: RawTable | None = None,
 ) -> ImportResult:
-    """Validate ``path`` (within ``limits``) and commit it as the served version; with
-    ``merge``, rows of the served version whose id the file lacks are kept. DataError
-    (TooLarge past a limit) when the file has any error: then nothing changes."""
-    checked = check_file(path, regions, actor=actor, kind=kind, crs=crs, limits=limits)
+    """Validate ``path`` (within ``limits``; ``raw`` if it is already read, as for
+    :func:`check_file`) and commit it as the served version; with ``merge``, rows of the
+    served version whose id the file lacks are kept. DataError (TooLarge past a limit)
+    when the file has any error: then nothing changes."""
+    checked = check_file(path, regions, actor=actor, kind=kind, crs=crs, limits=limits, raw=raw)
     checked.refuse_errors()
     version, count = commit_version(engine, checked.table, checked.source, merge=merge)
     return ImportResult(version, count, checked.result)

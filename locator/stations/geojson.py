@@ -59,15 +59,19 @@ def json_depth(data: bytes) -> int:
     return top
 
 
-def _document(data: bytes, name: str, limits: ReadLimits) -> Any:
-    """The parsed JSON; DataError when too deep, not UTF-8 or not valid JSON."""
+def json_document(data: bytes, name: str, limits: ReadLimits, what: str = "GeoJSON") -> Any:
+    """The parsed JSON; DataError when too deep, not UTF-8 or not valid JSON.
+
+    The depth is checked before parsing; ``what`` names the format in messages. Every
+    JSON reader (GeoJSON, Amap, Baidu, Overpass) parses through here.
+    """
     depth = json_depth(data)
     if depth > limits.max_depth:
         raise limit_error(name, limits, "max_depth", f"arrays and objects nest {depth:,} deep")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataError(f"{name}: GeoJSON must be UTF-8 text; save it again as UTF-8.") from None
+        raise DataError(f"{name}: {what} must be UTF-8 text; save it again as UTF-8.") from None
 
     def no_constant(word: str) -> None:
         raise ValueError(f"{word} is not a JSON number")
@@ -172,7 +176,7 @@ def _properties(
 
 def read_geojson(path: Path, name: str, limits: ReadLimits, budget: Budget) -> Layer:
     """The features of a GeoJSON file as a :class:`Layer` (feature order kept)."""
-    doc = _document(path.read_bytes(), name, limits)
+    doc = json_document(path.read_bytes(), name, limits)
     features = _features(doc, name)
     check_shape(name, limits, len(features), 0)
     rows, columns = _properties(features, name, limits, budget)

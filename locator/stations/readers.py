@@ -34,7 +34,16 @@ from locator.stations.limits import DEFAULT_LIMITS, Budget, ReadLimits, excerpt,
 from locator.stations.sniff import FORMATS, HEAD_BYTES, LABELS, content_format, sniff
 from locator.stations.xlsx import read_xlsx
 
-__all__ = ["SUFFIXES", "RawTable", "configure_gdal", "read_csv_bytes", "read_layer", "read_raw"]
+__all__ = [
+    "SUFFIXES",
+    "RawTable",
+    "configure_gdal",
+    "read_as",
+    "read_csv_bytes",
+    "read_layer",
+    "read_raw",
+    "tidy",
+]
 
 SUFFIXES = FORMATS  # extension -> format; the web layer lists the keys
 VECTOR = ("geojson", "gpkg")
@@ -45,7 +54,9 @@ CSV_CHUNK_ROWS = 20_000
 class RawTable:
     """Text cells of one file, the row number of each row, and the file's own CRS.
 
-    ``name`` is the file's name as messages show it (no folders).
+    ``name`` is the file's name as messages show it (no folders). ``detected`` says what
+    :func:`locator.stations.detect.read_detected` found the content to be (the one line
+    ``locator validate`` and ``locator import`` print); "" from :func:`read_raw`.
     """
 
     name: str
@@ -53,6 +64,7 @@ class RawTable:
     row_numbers: np.ndarray
     row_label: str
     file_crs: str | None = None
+    detected: str = ""
 
 
 def read_raw(
@@ -67,18 +79,24 @@ def read_raw(
     DataError for an unusable file, TooLarge past a limit of ``limits``.
     """
     path = Path(path)
+    kind = _checked_format(path, path.name, limits, formats)
+    return read_as(path, kind, limits)
+
+
+def read_as(path: Path, kind: str, limits: ReadLimits) -> RawTable:
+    """Read ``path`` with the reader of ``kind`` (csv, xlsx, geojson or gpkg), whatever
+    its name says; the caller has checked the content is that format."""
     name = path.name
-    kind = _checked_format(path, name, limits, formats)
     budget = Budget(name, limits)
     if kind == "csv":
         cells = _csv_cells(path.read_bytes(), name, limits, budget)
-        return RawTable(name, _tidy(cells), np.arange(2, len(cells) + 2), "row")
+        return RawTable(name, tidy(cells), np.arange(2, len(cells) + 2), "row")
     if kind == "xlsx":
         cells, numbers = read_xlsx(path, name, limits, budget)
-        return RawTable(name, _tidy(cells), numbers, "row")
+        return RawTable(name, tidy(cells), numbers, "row")
     layer = _read_vector(path, name, kind, limits, budget)
     cells = point_cells(layer)
-    return RawTable(name, _tidy(cells), np.arange(1, len(cells) + 1), "feature", layer.crs)
+    return RawTable(name, tidy(cells), np.arange(1, len(cells) + 1), "feature", layer.crs)
 
 
 def read_layer(path: str | Path, *, limits: ReadLimits = DEFAULT_LIMITS) -> Layer:
@@ -132,7 +150,7 @@ def read_csv_bytes(data: bytes, name: str, limits: ReadLimits = DEFAULT_LIMITS) 
     found = content_format(data[:HEAD_BYTES], len(data), name)
     if found not in ("csv", "geojson"):  # any text may be CSV
         raise DataError(f"{name}: the content is {LABELS[found]}, not CSV text.")
-    return _tidy(_csv_cells(data, name, limits, Budget(name, limits)))
+    return tidy(_csv_cells(data, name, limits, Budget(name, limits)))
 
 
 def _csv_cells(data: bytes, name: str, limits: ReadLimits, budget: Budget) -> pd.DataFrame:
@@ -178,7 +196,7 @@ def _blank_headers(cells: pd.DataFrame) -> pd.DataFrame:
     return cells[keep].rename(columns=blank)
 
 
-def _tidy(cells: pd.DataFrame) -> pd.DataFrame:
+def tidy(cells: pd.DataFrame) -> pd.DataFrame:
     """Every cell a string ("" when empty), headers trimmed and unique ("name", "name (2)");
     copies only what needs it."""
     names: list[str] = []

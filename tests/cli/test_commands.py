@@ -105,3 +105,59 @@ def test_limits_come_from_the_settings(runner, tmp_path, monkeypatch):
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 1
     assert "ok.csv: the file has 2 rows; the limit is 1 rows (UPLOAD_MAX_ROWS" in result.output
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "stations" / "fixtures"
+
+
+def test_validate_says_what_it_detected(runner, tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.stdout.splitlines()[0] == "ok.csv: detected CSV text, 1 row(s)."
+    report = json.loads(runner.invoke(main, ["validate", str(path), "--json"]).stdout)
+    assert report["detected"] == "ok.csv: detected CSV text, 1 row(s)."
+
+
+def test_validate_reads_an_amap_answer_by_its_content(runner, tmp_path):
+    path = tmp_path / "export.txt"  # the name says text; the content is Amap's JSON
+    path.write_bytes((FIXTURES / "amap_place_text.json").read_bytes())
+    result = runner.invoke(main, ["validate", str(path), "--kind", "warm_heart"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (
+        "export.txt: detected Amap POI JSON, 2 POI(s), datum GCJ-02 (the name says CSV text)."
+    )
+    assert "2 valid station(s), 0 error(s), 0 warning(s)." in result.output
+
+
+def test_validate_refuses_a_headerless_export(runner):
+    path = FIXTURES / "amap_export_headerless.csv"
+    result = runner.invoke(main, ["validate", str(path), "--kind", "warm_heart"])
+    assert result.exit_code == 1
+    assert "cannot tell which column is which" in result.output
+    assert str(FIXTURES) not in result.output
+
+
+def test_import_an_overpass_answer(runner):
+    result = runner.invoke(
+        main, ["import", str(FIXTURES / "overpass.json"), "--kind", "warm_heart"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("overpass.json: detected OpenStreetMap Overpass JSON, 2 named")
+    assert "imported 2 station(s)" in lines[-1]
+
+
+def test_import_chooses_a_coordinate_column(runner, tmp_path):
+    path = tmp_path / "export.tsv"
+    path.write_text(
+        "名称\twgs84\tgcj02\n东单驿站\t116.418,39.913\t116.424236,39.914399\n", encoding="utf-8"
+    )
+    for column in ("wgs84", "gcj02"):
+        result = runner.invoke(
+            main, ["import", str(path), "--kind", "warm_heart", "--coords", column]
+        )
+        assert result.exit_code == 0, result.output
+        assert f"coordinates from column {column!r}" in result.stdout.splitlines()[0]
+    wrong = runner.invoke(main, ["import", str(FIXTURES / "overpass.json"), "--coords", "wgs84"])
+    assert wrong.exit_code == 1 and "this file has none" in wrong.output
