@@ -238,3 +238,29 @@ def test_a_canonical_csv_reads_as_before(tmp_path: Path, regions):
     raw = read_detected(path)
     assert raw.detected == "CSV text, 1 row(s)" and raw.row_numbers.tolist() == [2]
     assert parse_stations(raw, regions).errors == ()
+
+
+@pytest.mark.parametrize(
+    ("limits", "setting"),
+    [
+        (ReadLimits(max_rows=2), "UPLOAD_MAX_ROWS"),
+        (ReadLimits(max_columns=6), "UPLOAD_MAX_COLUMNS"),
+        (ReadLimits(max_cells=20), "UPLOAD_MAX_CELLS"),
+        (ReadLimits(max_seconds=0), "UPLOAD_MAX_SECONDS"),
+    ],
+    ids=["rows", "columns", "cells", "seconds"],
+)
+def test_text_exports_are_bounded(tmp_path: Path, limits: ReadLimits, setting: str):
+    path = tmp_path / "export.tsv"
+    row = (FIXTURES / "amap_export_hangzhou.tsv").read_text(encoding="utf-8").splitlines()[1]
+    header = (FIXTURES / "amap_export_hangzhou.tsv").read_text(encoding="utf-8").splitlines()[0]
+    path.write_text("\n".join([header] + [row] * 2_500) + "\n", encoding="utf-8")
+    with pytest.raises(TooLarge, match=setting):
+        read_detected(path, limits=limits)
+
+
+def test_a_baidu_error_answer_is_refused(tmp_path: Path):
+    path = tmp_path / "answer.json"
+    path.write_text('{"status": 302, "message": "天配额超限", "results": []}', encoding="utf-8")
+    with pytest.raises(DataError, match="Baidu answer reports an error"):
+        read_detected(path)
