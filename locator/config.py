@@ -184,8 +184,14 @@ SETTINGS: tuple[Setting, ...] = (
         "RENDER_CONCURRENCY",
         1,
         int,
-        "Maps (print maps, planner maps) one worker process draws at a time; more answer "
-        "429 with Retry-After.",
+        "Maps (print maps, planner maps) one worker process draws at a time, each in a "
+        "child process at lower CPU priority; more answer 429 with Retry-After.",
+    ),
+    Setting(
+        "RENDER_MAX_MEMORY_MB",
+        1024,
+        int,
+        "Memory, in MiB, drawing one map may add to its worker; more answers 503.",
     ),
     Setting(
         "REQUEST_DEADLINE_S",

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "locator"
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("config", "errors", "amenities", "schema", "coords", "geodesy", "hours", "travel",
      "hours_text", "navigation", "regions", "params", "palette", "cache", "route", "spreadsheet",
-     "caveats", "names", "places", "route_links"),
+     "caveats", "names", "places", "route_links", "forked"),
     ("stations",),
     ("db",),
     ("index",),

@@ -69,15 +69,15 @@ def _check_names(view: str) -> None:
         )
 
 
-def _coverage(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rendered]]:
-    """The cache key of the coverage map asked for, and a function drawing it."""
+def _coverage(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rendered], str]:
+    """The cache key of the coverage map asked for, a function drawing it, and the region
+    whose demand model it draws."""
     args = request.args
     region = parse_region(args.get("region"), state().regions)
     kind = params.parse_kind(args.get("kind")) or REGION_KIND[region]
     keys = tuple(sorted(set(params.parse_amenities(args.get("amenities")))))
     radius_m = rounded_radius(parse_radius(args.get("radius_m"), region, kind))
-    st = state()
-    demand = st.planner.demand
+    st, served = state(), data()
 
     def draw() -> scene.Rendered:
         return sheet.coverage_map(
@@ -85,13 +85,13 @@ def _coverage(style: scene.MapStyle) -> tuple[Hashable, Callable[[], scene.Rende
             region=region,
             filters=params.Filters(kind=kind, amenities=keys),
             radius_m=radius_m,
-            demand=demand.get(region),
-            index=data().index,
+            demand=st.planner.demand.get(region),  # built beforehand (map_image)
+            index=served.index,
             regions=st.regions,
-            dataset=data().table.info,
+            dataset=served.table.info,
         )
 
-    return ("coverage", style, region, kind, keys, radius_m), draw
+    return ("coverage", style, region, kind, keys, radius_m), draw, region
 
 
 def _planner_asks() -> bool:
@@ -110,8 +110,9 @@ def _planner_asks() -> bool:
 
 def _plan(
     style: scene.MapStyle,
-) -> tuple[Hashable, Callable[[], scene.Rendered], JobStatus]:
-    """The cache key of the plan map asked for, a function drawing it, and the plan."""
+) -> tuple[Hashable, Callable[[], scene.Rendered], str | None, JobStatus]:
+    """The cache key of the plan map asked for, a function drawing it, the region whose
+    demand model it draws (None: the plan's own demand points), and the plan."""
     args = request.args
     plan_id = args.get("plan")
     if bool(plan_id) == bool(args.get("new")):
@@ -147,19 +148,19 @@ def _plan(
         )
     plan = st.planner.plans.plan(plan_id)  # 409 not done or failed
     modelled = plan.request.demand_path is None
-    demand = st.planner.demand
+    served = data()
 
     def draw() -> scene.Rendered:
         return sheet.plan_map(
             style,
             plan,
-            demand=demand.get(plan.request.region) if modelled else None,
-            index=data().index,
+            demand=st.planner.demand.get(plan.request.region) if modelled else None,
+            index=served.index,
             regions=st.regions,
-            dataset=data().table.info,
+            dataset=served.table.info,
         )
 
-    return ("plan", style, plan_id), draw, job
+    return ("plan", style, plan_id), draw, plan.request.region if modelled else None, job
 
 
 @bp.get("/maps/<any(coverage, plan):view>.<any(png, svg):fmt>")
@@ -218,11 +219,12 @@ def map_image(view: str, fmt: str) -> Any:
     """
     _check_names(view)
     style = _style(fmt)
-    job = None
+    job: JobStatus | None = None
+    region: str | None
     if view == "coverage":
-        key, draw = _coverage(style)
+        key, draw, region = _coverage(style)
     else:
-        key, draw, job = _plan(style)
+        key, draw, region, job = _plan(style)
     published = job is not None and job.published
     cache, engine = state().images, state().engine
     stored_key = kept_images.image_key(view, style)  # the plan's own images in the database
@@ -237,15 +239,12 @@ def map_image(view: str, fmt: str) -> Any:
         kept_images.keep(engine, job.id, stored_key, image.media_type, image.body)
     if image is None:
         charge()
-
-        def draw_and_keep() -> scene.Rendered:  # kept even if the request gives up waiting
-            drawn = draw()
-            cache.put(key, drawn)
-            if job is not None and published and drawn.lang == style.lang:
-                kept_images.keep(engine, job.id, stored_key, drawn.media_type, drawn.body)
-            return drawn
-
-        image = render(draw_and_keep, f"drawing the {view} map")
+        if region is not None:  # built here, where it is kept for the next map
+            state().planner.demand.get(region)
+        image = render(draw, f"drawing the {view} map")
+        cache.put(key, image)
+        if job is not None and published and image.lang == style.lang:
+            kept_images.keep(engine, job.id, stored_key, image.media_type, image.body)
     private = job is not None and not published  # only a planner sees it
     response = Response(
         image.body,

@@ -371,13 +371,10 @@ def planner() -> Any:
     found = st.planner_maps.get(cache_key)
     if found is None:
         charge()
-
-        def build_and_keep() -> tuple[folium_map.MapParts, dict[str, Any]]:
-            built = _build(query, plan)
-            st.planner_maps.put(cache_key, built)  # kept even if the request gives up waiting
-            return built
-
-        found = render(build_and_keep, "drawing the planner's map")
+        st.planner.demand.get(query.region)  # built here, where it is kept for the next map
+        data()  # the served version, pinned for this request before the child reads it
+        found = render(lambda: _build(query, plan), "drawing the planner's map")
+        st.planner_maps.put(cache_key, found)
     parts, table = found
     allow_tiles(query.tiles)
     lang = current_lang()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,23 +37,6 @@ from locator.web.serialise import FeatureWriter
 EXTENSION = "locator"
 CACHED_IMAGES = 16  # print maps (PNG/SVG) kept per worker
 CACHED_PLANNER_MAPS = 16  # planner pages' folium maps and tables kept per worker
-
-
-@dataclass(frozen=True)
-class RenderSlots:
-    """``size`` threads a worker process draws maps in, and a semaphore that says whether
-    one is free (:func:`locator.web.work.render` never waits for one)."""
-
-    size: int
-    slots: threading.BoundedSemaphore = field(init=False, repr=False)
-    threads: ThreadPoolExecutor = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.size < 1:
-            raise ValueError("LOCATOR_RENDER_CONCURRENCY must be at least 1.")
-        object.__setattr__(self, "slots", threading.BoundedSemaphore(self.size))
-        threads = ThreadPoolExecutor(self.size, thread_name_prefix="locator-render")
-        object.__setattr__(self, "threads", threads)
 
 
 @dataclass(frozen=True)
@@ -87,7 +70,7 @@ class State:
     embed_origins: tuple[str, ...]
     images: LruCache[Rendered]
     planner_maps: LruCache[Any]
-    renders: RenderSlots
+    render_slots: threading.BoundedSemaphore  # maps drawn at once (web.work.render)
 
 
 def _first_start(settings: dict[str, Any], regions: Regions) -> tuple[StationTable, Source]:
@@ -138,8 +121,15 @@ def load_state(settings: dict[str, Any], work_dir: Path) -> State:
         embed_origins=embed_origins,
         images=LruCache(CACHED_IMAGES),
         planner_maps=LruCache(CACHED_PLANNER_MAPS),
-        renders=RenderSlots(int(settings["RENDER_CONCURRENCY"])),
+        render_slots=threading.BoundedSemaphore(_positive(settings, "RENDER_CONCURRENCY")),
     )
+
+
+def _positive(settings: Mapping[str, Any], name: str) -> int:
+    value = int(settings[name])
+    if value < 1:
+        raise ValueError(f"LOCATOR_{name} must be at least 1.")
+    return value
 
 
 def state_of(app: Flask) -> State:

@@ -2,12 +2,11 @@
 
 Every request may spend ``LOCATOR_REQUEST_DEADLINE_S`` seconds (counted from when it
 arrived) on expensive work. Routes whose work comes in steps call :func:`check_deadline`
-between them; a map, which is one long call, is drawn by :func:`render` in one of the
-worker's ``LOCATOR_RENDER_CONCURRENCY`` render threads while the request waits at most
-until its deadline. Past the deadline the answer is 503 in the JSON error shape: gunicorn's
-``timeout`` (``gunicorn.conf.py``) is set above the deadline, so its own error page is never
-what a client sees. A render that overruns finishes in its thread, keeps its slot until
-then (so an overloaded worker refuses more renders) and still fills the cache.
+between them; a map, which is one long call, is drawn by :func:`render` in a child process
+(:mod:`locator.forked`: lower CPU priority, a memory ceiling, stopped at the deadline), at
+most ``LOCATOR_RENDER_CONCURRENCY`` at once per worker. Past the deadline the answer is 503
+in the JSON error shape: gunicorn's ``timeout`` (``gunicorn.conf.py``) is set above the
+deadline, so its own error page is never what a client sees.
 
 When every render slot is taken, :func:`render` answers 429 with ``Retry-After`` at once
 instead of queueing the request behind the others.
@@ -17,13 +16,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
 
-from flask import Flask, copy_current_request_context, g
+from flask import Flask, g
 
+from locator import forked
 from locator.errors import LocatorError, TooBusy
-from locator.web.state import RenderSlots, state
+from locator.web.state import state
 
 T = TypeVar("T")
 BUSY_RETRY_AFTER_S = 5  # a map takes 1-3 s to draw
@@ -60,34 +59,35 @@ def _exceeded(what: str) -> LocatorError:
 
 
 def render(draw: Callable[[], T], what: str = "drawing this map") -> T:
-    """``draw()`` in a render thread, within the request's deadline.
+    """``draw()`` in a forked child (:func:`locator.forked.call`) within the request's
+    deadline and the render memory ceiling, holding one of the worker's render slots.
 
-    TooBusy (429) at once when every slot is taken; LocatorError (503) when the
-    deadline passes first. ``draw`` runs with a copy of the request context, so it may
-    use ``url_for``, translations and the app's state.
+    TooBusy (429) at once when every slot is taken; LocatorError (503) when the deadline
+    passes first (the child is stopped) or the drawing runs out of memory. ``draw`` runs
+    in the child with this request's context (``url_for``, translations); it must return
+    a picklable value and leave caches, the database and the served data's loading to the
+    caller (what it changes in the child is lost).
     """
     check_deadline(what)
-    pool: RenderSlots = state().renders
-    if not pool.slots.acquire(blocking=False):
+    st = state()
+    if not st.render_slots.acquire(blocking=False):
         raise TooBusy(
             "the server is drawing as many maps as it can at once; "
             f"try again in {BUSY_RETRY_AFTER_S} s.",
             retry_after_s=BUSY_RETRY_AFTER_S,
         )
-    work = copy_current_request_context(draw)
-
-    def run() -> T:
-        try:
-            return work()
-        finally:
-            pool.slots.release()
-
+    memory_mb = int(st.settings["RENDER_MAX_MEMORY_MB"])
     try:
-        future = pool.threads.submit(run)
-    except BaseException:
-        pool.slots.release()
-        raise
-    try:
-        return future.result(timeout=max(0.0, seconds_left()))
-    except FutureTimeout:
+        return forked.call(draw, forked.Ceiling(seconds_left(), memory_mb * 2**20))
+    except TimeoutError:
         raise _exceeded(what) from None
+    except MemoryError:
+        raise LocatorError(
+            f"{what} needed more than the {memory_mb} MiB this server gives one map "
+            "(LOCATOR_RENDER_MAX_MEMORY_MB); ask for less.",
+            status=503,
+        ) from None
+    except ChildProcessError:
+        raise LocatorError(f"{what} stopped before it finished; try again.", status=503) from None
+    finally:
+        st.render_slots.release()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Callable
 
 import pytest
 from PIL import Image
@@ -165,16 +166,19 @@ def test_plan_map_from_parameters_draws_a_posted_plan_and_never_starts_one(
 # --- who may draw which plan, and the kept images of published plans ---------------------
 
 
-def counting_draw(monkeypatch) -> list[str]:
-    """sheet.plan_map replaced by a stub that counts its calls."""
-    calls: list[str] = []
+def counting_draw(monkeypatch, tmp_path) -> Callable[[], list[str]]:
+    """sheet.plan_map replaced by a stub that notes each call in a file (maps are drawn in
+    child processes); returns a function reading the formats drawn so far."""
+    log = tmp_path / "drawn.txt"
+    log.touch()
 
     def draw(style, plan, **kwargs):
-        calls.append(style.fmt)
+        with log.open("a") as out:
+            out.write(style.fmt + "\n")
         return scene.Rendered(b"<svg>plan</svg>", "image/svg+xml", style.lang, (1, 1), 0.0)
 
     monkeypatch.setattr(sheet, "plan_map", draw)
-    return calls
+    return lambda: log.read_text().split()
 
 
 def second_app(app, tmp_path):
@@ -192,7 +196,7 @@ def kept_images(app) -> int:
 
 
 def test_anonymous_readers_draw_only_published_plans(api, plan_app, monkeypatch, tmp_path):
-    calls = counting_draw(monkeypatch)
+    drawn_formats = counting_draw(monkeypatch, tmp_path)
     plan_id = post_tiny_plan(api).json["id"]
     assert poll(api, f"/api/v1/plans/{plan_id}")["status"] == "done"
     url = f"/api/v1/maps/plan.svg?plan={plan_id}&lang=en"
@@ -211,7 +215,7 @@ def test_anonymous_readers_draw_only_published_plans(api, plan_app, monkeypatch,
         assert kept_images(plan_app) == 1
         again = other.test_client().get(png)  # another server: from the database, not drawn
         assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
-        assert calls == ["svg", "png"]
+        assert drawn_formats() == ["svg", "png"]
         etag = first.headers["ETag"]
         assert reader.get(png, headers={"If-None-Match": etag}).status_code == 304
 
@@ -228,9 +232,9 @@ def test_anonymous_readers_draw_only_published_plans(api, plan_app, monkeypatch,
 
 
 def test_drawing_by_parameters_finds_only_published_plans_for_readers(
-    api, plan_app, monkeypatch
+    api, plan_app, monkeypatch, tmp_path
 ) -> None:
-    counting_draw(monkeypatch)
+    counting_draw(monkeypatch, tmp_path)
     planner = state_of(plan_app).planner
     request = normalised(PlanRequest(region="beijing", new=2))
     plan_id = post_tiny_plan(api).json["id"]
