@@ -25,11 +25,14 @@ from flask import Flask, g, request
 from locator.maps.style import TILES
 
 EMBED_ENDPOINT = "embeds.embed"  # sets its own CSP and allows framing
+SERVICE_WORKER_ENDPOINT = "offline.service_worker"
 GEOLOCATION_ENDPOINTS = ("pages.finder",)
 HSTS = "max-age=31536000"
 NON_PAGE_POLICY = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 # matplotlib's SVG carries one inline style sheet; scripts stay blocked.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+# A script's policy binds a service worker: it may fetch (and cache) from this site only.
+WORKER_POLICY = "default-src 'none'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 
 def tile_source(url: str) -> str:
@@ -75,6 +78,8 @@ def _policy(response: Any) -> str:
         return page_policy()
     if response.mimetype == "image/svg+xml":
         return SVG_POLICY
+    if request.endpoint == SERVICE_WORKER_ENDPOINT:
+        return WORKER_POLICY
     return NON_PAGE_POLICY
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from flask import Blueprint, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, pgettext
 from flask_babel import gettext as _
 
 from locator import geodesy, hours, hours_text, names, navigation, travel
@@ -62,6 +63,84 @@ def district_choices(regions: Regions, lang: str = "zh") -> list[tuple[str, list
     return list(cities.items())
 
 
+REPORT_KINDS = (
+    "open_as_listed",
+    "closed_for_good",
+    "closed_when_open",
+    "moved",
+    "amenity_missing",
+    "amenity_present",
+    "crowded",
+    "great",
+)
+AMENITY_REPORTS = ("amenity_missing", "amenity_present")  # these name an amenity too
+NEEDS = ("water", "toilet", "charging", "shower", "parking")  # of a suggested site
+
+
+def report_sheet(lang: str) -> dict[str, Any]:
+    """What the report and suggestion sheets show (templates/report_sheet.html) and the
+    settings and words of static/js/finder-report.js."""
+    kinds = {
+        "open_as_listed": _("Open, as listed"),
+        "closed_for_good": _("Closed for good"),
+        "closed_when_open": _("Closed when it should be open"),
+        "moved": _("Moved somewhere else"),
+        "amenity_missing": _("Something is missing or broken"),
+        "amenity_present": _("It has something not listed"),
+        "crowded": _("Crowded"),
+        "great": _("Great"),
+    }
+    needs = {
+        "water": _("Water"),
+        "toilet": _("Toilet"),
+        "charging": _("Charging"),
+        "shower": _("Shower"),
+        "parking": _("Parking"),
+    }
+    api_root = url_for("api.health").rsplit("/", 1)[0]
+    return {
+        "kinds": [(k, kinds[k]) for k in REPORT_KINDS],
+        "amenity_kinds": AMENITY_REPORTS,
+        "amenities": list(i18n.amenity_labels(lang).items()),
+        "needs": [(k, needs[k]) for k in NEEDS],
+        "config": {
+            "urls": {
+                "report": url_for("api.station", station_id="__id__") + "/reports",
+                "suggest": f"{api_root}/suggestions",
+            },
+            "text": {
+                "sending": _("Sending…"),
+                "sent": _("Thank you: sent."),
+                "queued": _("No signal: saved on this phone, it will be sent when you are online."),
+                "error": _("Not sent: {error}"),
+                "waiting": _("{n} reports waiting for a signal to be sent."),
+                "sent_waiting": _("{n} saved reports were sent."),
+                "suggest_at": _("At {lat}, {lon}"),
+                "suggest_no_point": _("No point chosen yet: choose it on the map."),
+                "suggest_needs": _("Choose at least one thing you needed."),
+            },
+        },
+    }
+
+
+def report_text() -> dict[str, str]:
+    """The finder's words for reports, confirmation dates and answers without a network."""
+    return {
+        "report": pgettext("station", "Report"),
+        "reported_closed": _("Reported closed on {date}, not yet confirmed"),
+        "last_confirmed": _("Last confirmed {date}"),
+        "count_confirmed": _("{shown} shown, confirmed in the last {months} months"),
+        "pick_suggest": _("Tap the map where a station should be."),
+        "offline_ready": _("Saved for use without signal: {n} stations, {when}."),
+        "offline_answer": _("No signal: answered from the stations saved {when}."),
+        "offline_none": _("No signal, and no stations are saved on this phone yet."),
+        "offline_hours": _("Opening hours are not checked without signal."),
+        "last_search": _("Your last search, from {when}."),
+        "today": _("today"),
+        "days_ago": _("{n} days ago"),
+    }
+
+
 @bp.get("/")
 def finder() -> Any:
     """The station finder: where am I, what do I need, which stations are nearest."""
@@ -80,13 +159,17 @@ def finder() -> Any:
             "stations": url_for("api.station_points"),  # compact: ids, kinds, coordinates
             "station_api": url_for("api.station", station_id="__id__"),
             "station": url_for("pages.station", station_id="__id__"),
+            "sw": url_for("offline.service_worker"),
+            "scope": url_for("pages.finder"),
+            "offline": url_for("offline.stations"),
+            "amenities": url_for("api.amenity_vocabulary"),
         },
         "kinds": i18n.kind_labels(lang),
         # Lists of pairs, not objects: |tojson sorts object keys and these have an order.
         "amenities": list(labels.items()),
         "districts": {d["adcode"]: [d["lat"], d["lon"]] for _city, ds in cities for d in ds},
         "nav": list(nav_labels().items()),
-        "text": finder_text(),
+        "text": {**finder_text(), **report_text()},
     }
     return render_template(
         "finder.html",
@@ -97,6 +180,7 @@ def finder() -> Any:
         shortlist=[(k, labels[k]) for k in i18n.SHORTLIST],
         more=[(k, v) for k, v in labels.items() if k not in i18n.SHORTLIST],
         config=config,
+        report=report_sheet(lang),
     )
 
 
@@ -128,7 +212,20 @@ def station(station_id: str) -> Any:
         nav=[(app, label, links[app]) for app, label in nav_labels().items()],
         trip=None if origin is None else trip_texts(origin, rec["lon"], rec["lat"], rec["kind"]),
         tiles=tiles,
+        report=report_sheet(lang),
+        checked=confirmation(rec),
     )
+
+
+def confirmation(rec: Mapping[Any, Any]) -> dict[str, str]:
+    """The station's ``last_confirmed`` and ``reported_closed`` dates (YYYY-MM-DD) where the
+    served data has them."""
+    found = {}
+    for key in ("last_confirmed", "reported_closed"):
+        value = rec.get(key)
+        if value is not None and value == value:  # not None, not NaN
+            found[key] = str(value)[:10]
+    return found
 
 
 # "lat,lon" in decimal degrees, as the finder writes it (4 decimals, about 10 m).

@@ -12,8 +12,9 @@
   var PHONE = "(max-width: 59.99em)";
 
   // The list in #results with its count in #result-count. cfg is the finder's config;
-  // showOnMap(id) is called by a result's "show on map" button.
-  function resultList(cfg, showOnMap) {
+  // showOnMap(id) is called by a result's "show on map" button, report({id, name, lat,
+  // lon}) by its "report" button.
+  function resultList(cfg, showOnMap, report) {
     var el = locator.el, add = locator.add, fill = locator.fill;
     var T = cfg.text;
     var LABELS = {};  // amenity key -> label; cfg.amenities is [key, label] pairs in order
@@ -99,6 +100,12 @@
         add(line, "span", "", hours);
       }
       if (p.address) { add(li, "p", "address", p.address); }
+      if (p.reported_closed) {
+        add(li, "p", "reported-closed", fill(T.reported_closed, { date: p.reported_closed }));
+      }
+      if (p.last_confirmed) {
+        add(li, "p", "last-confirmed", fill(T.last_confirmed, { date: p.last_confirmed }));
+      }
       amenityTags(li, p.amenities);
       var actions = add(li, "div", "actions");
       actions.setAttribute("role", "group");
@@ -106,7 +113,16 @@
       var show = add(actions, "button", "show", T.show_on_map);
       show.type = "button";
       show.addEventListener("click", function () { showOnMap(p.id); });
-      navButtons(actions, p.links);
+      if (report) {
+        var c = f.geometry.coordinates;
+        var tell = add(actions, "button", "report-button", T.report);
+        tell.type = "button";
+        tell.setAttribute("aria-label", T.report + ": " + p.name);
+        tell.addEventListener("click", function () {
+          report({ id: p.id, name: p.name, lat: c[1], lon: c[0] });
+        });
+      }
+      navButtons(actions, p.links || {});
       return li;
     }
 
@@ -155,16 +171,23 @@
       origin = typeof at.lat === "number" ? { lat: at.lat, lon: at.lon } : null;
       list.textContent = "";
       fc.features.forEach(function (f) { list.appendChild(resultItem(f)); });
-      count.textContent = fc.numberMatched === 0 ? T.none
-        : fill(T.count, { matched: fc.numberMatched, shown: fc.numberReturned });
+      if (fc.numberMatched === 0) {
+        count.textContent = T.none;
+      } else if (fc.confirmedMonths) {  // filtered here: how many matched is not known
+        count.textContent = fill(T.count_confirmed, { shown: fc.numberReturned,
+                                                       months: fc.confirmedMonths });
+      } else {
+        count.textContent = fill(T.count, { matched: fc.numberMatched, shown: fc.numberReturned });
+      }
+      list.dataset.source = fc.offline ? "offline" : "network";
       list.dataset.query = query;
       list.dataset.state = "done";
       settled();
     }
 
-    function failed() {
+    function failed(text) {
       list.dataset.state = "error";
-      count.textContent = T.error;
+      count.textContent = text || T.error;
       settled();
     }
 

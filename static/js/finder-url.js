@@ -1,5 +1,5 @@
 // The finder's state in the page URL, so that a view can be shared and survives a reload:
-// the position (lat, lon) and the filters (kind, amenities, open, unknown).
+// the position (lat, lon) and the filters (kind, amenities, open, unknown, confirmed: months).
 (function (locator) {
   "use strict";
 
@@ -22,7 +22,8 @@
         return isAmenity(cfg, k) && all.indexOf(k) === i;
       }),
       open: q.get("open") === "now",
-      unknown: q.get("unknown") === "1"
+      unknown: q.get("unknown") === "1",
+      confirmed: ["6", "12"].indexOf(q.get("confirmed")) >= 0 ? q.get("confirmed") : ""
     };
   }
 
@@ -34,7 +35,8 @@
       kind: state.kind,
       amenities: state.amenities.join(","),
       open: state.open ? "now" : "",
-      unknown: state.unknown ? "1" : ""
+      unknown: state.unknown ? "1" : "",
+      confirmed: state.confirmed || ""
     };
     Object.keys(values).forEach(function (key) {
       if (values[key]) { q.set(key, values[key]); } else { q.delete(key); }

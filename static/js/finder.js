@@ -1,6 +1,8 @@
 // The station finder (/): the controls, and the wiring of its parts: the state in the URL
-// (finder-url.js), the search (finder-search.js), the result list (finder-list.js) and the
-// map (finder-map.js). Changing the position or a filter writes the URL and searches again.
+// (finder-url.js), the search (finder-search.js), the result list (finder-list.js), the
+// map (finder-map.js), the offline copy (finder-offline.js) and the reports and
+// suggestions (finder-report.js). Changing the position or a filter writes the URL and
+// searches again.
 (function (locator) {
   "use strict";
   var configEl = document.getElementById("finder-config");
@@ -13,29 +15,109 @@
   var morePanel = document.getElementById("more-amenities");
   var mapEl = document.getElementById("map");
   var state = locator.finderUrl.read(cfg);
+  var confirmed = document.getElementById("confirmed");
+  var offlineNote = document.getElementById("offline-note");
+  var gps = null;  // the position the browser reported ({lat, lon}); a tap is not the user's
+  var pickSuggestion = null;  // a tap on the map is awaited for a suggested site
+  var NEAR_M = 200;
+  var DAY_MS = 86400000;
 
-  var list = locator.finderList.resultList(cfg, function (id) { view.showResult(id); });
+  var offline = locator.finderOffline.keeper(cfg, showOffline);
+  var controlled = null;  // the promise that the worker controls the page (see the start)
+  var copyReady = null;  // the promise of the offline copy, once asked for
+  var reports = locator.finderReport.setUp({
+    near: function (s) {  // was the reporter within 200 m? unknown without their own position
+      if (!gps) { return null; }
+      return offline.distanceM(gps.lat, gps.lon, s.lat, s.lon) <= NEAR_M;
+    },
+    position: function () { return state.lat === null ? null : { lat: state.lat, lon: state.lon }; },
+    pickOnMap: function (done) {
+      pickSuggestion = done;
+      say(T.pick_suggest);
+      mapEl.scrollIntoView({ block: "nearest" });
+    }
+  });
+  var list = locator.finderList.resultList(cfg, function (id) { view.showResult(id); },
+                                           function (s) { reports.report.open(s); });
   var route = null;  // the route search (finder-route.js) may take a tap as its start or end
   var view = locator.finderMap.finderMap(mapEl, cfg, state, list.popup, function (lat, lon) {
+    if (pickSuggestion) {
+      var done = pickSuggestion;
+      pickSuggestion = null;
+      say("");
+      done(lat, lon);
+      return;
+    }
     if (route && route.pick(lat, lon)) { return; }
     say("");
     district.value = "";
+    gps = null;
     setPosition(lat, lon);
   });
   route = locator.finderRoute.routeSearch(cfg, view.map);
   var search = locator.finderSearch.searcher(cfg.urls.nearest, {
     start: list.loading,
+    local: function (s) {
+      return loadCopy().then(function () {
+        return offline.answer(s, s.confirmed ? 1e9 : locator.finderSearch.shown);
+      });
+    },
     done: function (fc, query) {
+      offline.remember(state, fc);
+      fc = confirmedOnly(fc);
       view.showResults(fc.features, state.lat, state.lon);
       list.show(fc, query);
+      showOffline(fc);
     },
     failed: function (err) {
-      list.failed();
+      list.failed(navigator.onLine === false ? T.offline_none : null);
       console.error("nearest stations:", err);
     }
   });
 
   function say(text) { status.textContent = text; }
+
+  function loadCopy() {
+    if (!copyReady) { copyReady = controlled.then(offline.load); }
+    return copyReady;
+  }
+
+  // Only the stations confirmed in the chosen number of months, at most the usual number.
+  function confirmedOnly(fc) {
+    if (!state.confirmed) { return fc; }
+    var since = new Date();
+    since.setMonth(since.getMonth() - Number(state.confirmed));
+    var cutoff = since.toISOString().slice(0, 10);
+    var kept = fc.features.filter(function (f) {
+      return f.properties.last_confirmed && f.properties.last_confirmed >= cutoff;
+    }).slice(0, locator.finderSearch.shown);
+    return Object.assign({}, fc, { features: kept, numberReturned: kept.length,
+                                   numberMatched: kept.length ? null : 0,
+                                   confirmedMonths: state.confirmed });
+  }
+
+  // --- the age of the offline copy -----------------------------------------------------
+  function when(date) {
+    var text = new Intl.DateTimeFormat(document.documentElement.lang,
+                                       { dateStyle: "medium", timeStyle: "short" }).format(date);
+    var days = Math.floor((Date.now() - date.getTime()) / DAY_MS);
+    return text + " (" + (days < 1 ? T.today : locator.fill(T.days_ago, { n: days })) + ")";
+  }
+
+  function showOffline(fc) {
+    var saved = offline.saved();
+    var answered = fc && fc.offline;
+    var text = "";
+    if (answered && saved) {
+      text = locator.fill(T.offline_answer, { when: when(saved) }) + " " + T.offline_hours;
+    } else if (navigator.onLine === false && !saved) {
+      text = T.offline_none;
+    } else if (saved) {
+      text = locator.fill(T.offline_ready, { n: offline.count(), when: when(saved) });
+    }
+    offlineNote.textContent = text;
+    offlineNote.dataset.state = answered ? "offline" : (saved ? "ready" : "none");
+  }
 
   // --- the controls ------------------------------------------------------------------------
   function showState() {
@@ -48,6 +130,7 @@
     document.querySelectorAll("[data-option]").forEach(function (b) {
       b.setAttribute("aria-pressed", String(state[b.dataset.option]));
     });
+    confirmed.value = state.confirmed;
   }
 
   function toggleMore(open) {
@@ -79,6 +162,11 @@
     changed();
   });
 
+  confirmed.addEventListener("change", function () {
+    state.confirmed = confirmed.value;
+    changed();
+  });
+
   // --- the position ------------------------------------------------------------------------
   function setPosition(lat, lon) {
     state.lat = lat;
@@ -93,6 +181,7 @@
     navigator.geolocation.getCurrentPosition(function (pos) {
       say("");
       district.value = "";
+      gps = { lat: pos.coords.latitude, lon: pos.coords.longitude };
       setPosition(pos.coords.latitude, pos.coords.longitude);
     }, function (err) {
       say(err.code === 1 ? T.geo_denied : T.geo_unavailable);
@@ -102,17 +191,32 @@
   document.getElementById("locate").addEventListener("click", locate);
   district.addEventListener("change", function () {
     var point = cfg.districts[district.value];
-    if (point) { say(""); setPosition(point[0], point[1]); }
+    if (point) { say(""); gps = null; setPosition(point[0], point[1]); }
   });
 
   // --- start: every station on the map, then the URL's view ---------------------------------
+  // The worker and the offline copy come after the map's points, so that a first visit
+  // on a slow network draws the map first; with no network the copy is read at once.
+  controlled = offline.register();
+  if (navigator.onLine === false) { loadCopy(); }
   locator.finderSearch.stations(cfg.urls.stations)
     .then(function (fc) { view.drawStations(fc, state.lat === null); })
     .catch(function (err) {
       mapEl.dataset.error = err.message;
       say(T.map_error);
       console.error("stations:", err);
+    })
+    .then(loadCopy);
+
+  // Opened with no network and no position: the last search, as this phone saved it.
+  var last = state.lat === null && navigator.onLine === false ? offline.lastSearch() : null;
+  if (last && last.state && last.state.lat !== null) {
+    ["lat", "lon", "kind", "amenities", "open", "unknown", "confirmed"].forEach(function (key) {
+      if (last.state[key] !== undefined) { state[key] = last.state[key]; }
     });
+    locator.finderUrl.write(state);
+    say(locator.fill(T.last_search, { when: when(new Date(last.at)) }));
+  }
 
   toggleMore(state.amenities.some(function (k) {  // a chosen amenity hides in "more"
     return morePanel.querySelector('[data-amenity="' + k + '"]') !== null;

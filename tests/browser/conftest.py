@@ -121,7 +121,10 @@ def make_page(
     """Open pages that may only talk to ``live_server``; see ``page_log``.
 
     Keyword arguments go to ``browser.new_context`` (a 1280x800 zh-CN context unless
-    overridden), e.g. ``geolocation`` and ``permissions``.
+    overridden), e.g. ``geolocation`` and ``permissions``. Service workers are blocked
+    unless a test allows them (``service_workers="allow"``, tests/browser/test_offline.py):
+    the finder's worker fetches its shell in the background, and a request still running
+    when a test closes its context would be cut off mid-answer.
     """
     contexts: list[BrowserContext] = []
 
@@ -144,7 +147,12 @@ def make_page(
 
     def open_page(**options: Any) -> Page:
         context = browser.new_context(
-            **{"viewport": {"width": 1280, "height": 800}, "locale": "zh-CN", **options}
+            **{
+                "viewport": {"width": 1280, "height": 800},
+                "locale": "zh-CN",
+                "service_workers": "block",
+                **options,
+            }
         )
         contexts.append(context)
         context.add_init_script(PREPARE_LEAFLET)
