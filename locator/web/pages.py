@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import format_decimal, pgettext
 from flask_babel import gettext as _
 
@@ -97,17 +97,14 @@ def report_sheet(lang: str) -> dict[str, Any]:
         "shower": _("Shower"),
         "parking": _("Parking"),
     }
-    api_root = url_for("api.health").rsplit("/", 1)[0]
+    urls = report_urls()
     return {
         "kinds": [(k, kinds[k]) for k in REPORT_KINDS],
         "amenity_kinds": AMENITY_REPORTS,
         "amenities": list(i18n.amenity_labels(lang).items()),
         "needs": [(k, needs[k]) for k in NEEDS],
         "config": {
-            "urls": {
-                "report": url_for("api.station", station_id="__id__") + "/reports",
-                "suggest": f"{api_root}/suggestions",
-            },
+            "urls": urls,
             "text": {
                 "sending": _("Sending…"),
                 "sent": _("Thank you: sent."),
@@ -118,8 +115,26 @@ def report_sheet(lang: str) -> dict[str, Any]:
                 "suggest_at": _("At {lat}, {lon}"),
                 "suggest_no_point": _("No point chosen yet: choose it on the map."),
                 "suggest_needs": _("Choose at least one thing you needed."),
+                "summary": _("Reports in the last {days} days"),
+                "reported_closed": _("Reported closed on {date}, not yet confirmed"),
+                "last_confirmed": _("Last confirmed {date}"),
+                "kinds": kinds,
             },
         },
+    }
+
+
+def report_urls() -> dict[str, str]:
+    """Where reports and suggestions go (``__id__`` stands for the station), and
+    ``summary``, a station's public summary of reports, once the reports API is served."""
+    views = current_app.view_functions
+    if "reports.add_report" not in views:  # the API's paths, as its contract names them
+        root = url_for("api.health").rsplit("/", 1)[0]
+        return {"report": f"{root}/stations/__id__/reports", "suggest": f"{root}/suggestions"}
+    return {
+        "report": url_for("reports.add_report", station_id="__id__"),
+        "suggest": url_for("reports.add_suggestion"),
+        "summary": url_for("reports.station_reports", station_id="__id__"),
     }
 
 
@@ -223,7 +238,7 @@ def confirmation(rec: Mapping[Any, Any]) -> dict[str, str]:
     found = {}
     for key in ("last_confirmed", "reported_closed"):
         value = rec.get(key)
-        if value is not None and value == value:  # not None, not NaN
+        if value is not None and value == value and str(value).strip():  # not blank or NaN
             found[key] = str(value)[:10]
     return found
 

@@ -235,3 +235,41 @@ def test_the_worker_and_manifest_are_served(live_server: str) -> None:
     manifest = get_json(f"{live_server}/manifest.webmanifest?lang=en")
     assert manifest["display"] == "standalone" and manifest["scope"] == "/"
     assert {i["sizes"] for i in manifest["icons"]} == {"192x192", "512x512"}
+
+
+def test_opened_offline_the_last_search_comes_back(
+    make_page: Callable[..., Page], live_server: str
+) -> None:
+    page = make_page(service_workers="allow")
+    visit_once(page, live_server, "/?tiles=none&lat=39.95&lon=116.35&amenities=shower")
+    page.wait_for_selector('#results[data-state="done"][data-source="network"]', state="attached")
+    online = page.eval_on_selector_all("#results > li", "items => items.map(i => i.dataset.id)")
+    page.context.set_offline(True)
+    page.goto(live_server + NO_TILES)  # no position in the URL
+    page.wait_for_selector('#results[data-state="done"][data-source="offline"]', state="attached")
+    assert "您上次的查询" in page.inner_text("#locate-status")
+    assert "lat=39.95" in page.url and "amenities=shower" in page.url
+    ids = page.eval_on_selector_all("#results > li", "items => items.map(i => i.dataset.id)")
+    assert ids == online
+    page.context.set_offline(False)
+
+
+def test_a_slow_network_is_answered_from_the_copy_until_it_answers(
+    make_page: Callable[..., Page], live_server: str
+) -> None:
+    page = make_page(service_workers="allow")
+    visit_once(page, live_server)
+    held: list[Any] = []
+    page.context.route("**/api/v1/nearest?*", lambda route: held.append(route))
+    page.select_option("#district", index=1)
+    page.wait_for_selector(
+        '#results[data-state="done"][data-source="offline"]', state="attached", timeout=9_000
+    )
+    assert page.get_attribute("#offline-note", "data-state") == "offline"
+    offline_ids = page.eval_on_selector_all("#results > li", "l => l.map(i => i.dataset.id)")
+    assert held
+    held[0].continue_()  # the network answers at last, and its answer replaces the copy's
+    page.wait_for_selector('#results[data-state="done"][data-source="network"]', state="attached")
+    assert page.eval_on_selector_all("#results > li", "l => l.map(i => i.dataset.id)") == (
+        offline_ids
+    )

@@ -297,3 +297,59 @@ def test_a_station_page_report(page: Page, live_server: str) -> None:
     page.click('[data-report="open_as_listed"]')
     wait_for_posts(page, api, 1)
     assert api.posts == [("stations/b3/reports", {"kind": "open_as_listed", "website": ""})]
+
+
+XSS_COMMENT = '<img src=x onerror=alert(1)><script>window.__xss=1</script>"'
+
+
+def test_a_station_page_shows_its_summary_with_comments_as_text(
+    page: Page, page_log: PageLog, live_server: str
+) -> None:
+    summary = {
+        "station": "b1",
+        "days": 30,
+        "counts": {"great": 3, "crowded": 1, "moved": 0},
+        "comments": [{"kind": "great", "comment": XSS_COMMENT, "date": "2026-11-29"}],
+        "reported_closed": "2026-12-01",
+        "last_confirmed": "2026-06-30",
+    }
+    page.route(
+        "**/api/v1/stations/b1/reports",
+        lambda route: (
+            route.fulfill(json=summary) if route.request.method == "GET" else route.continue_()
+        ),
+    )
+    page.goto(live_server + "/stations/b1?tiles=none")
+    page.wait_for_selector("#station-reports:not([hidden])")
+    assert page.inner_text("#station-reports-heading") == "最近 30 天的反馈"
+    counts = page.eval_on_selector_all(
+        "#station-report-counts li", "l => l.map(i => i.textContent)"
+    )
+    assert counts == ["人很多 × 1", "很好 × 3"]
+    assert page.inner_text("#station-report-comments .comment") == XSS_COMMENT
+    assert page.locator("#station-report-comments img, #station-reports script").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    assert page.inner_text("#station-reported-closed") == "有人于 2026-12-01 反馈已关闭，尚未核实"
+    # one line: the page's own (from the served data) or else the summary's
+    assert page.locator(".last-confirmed").count() == 1
+    assert page.inner_text("#station-last-confirmed").startswith("最近核实：20")
+    assert page_log.dialogs == []
+
+
+def test_the_open_sheets_pass_axe(page: Page, live_server: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.browser.test_axe import violations
+
+    axe = Axe()
+    open_finder(page, live_server)
+    card(page, "b2").locator(".report-button").click()
+    assert violations(axe, page) == []
+    page.click('[data-report="amenity_present"]')  # the second choice
+    assert violations(axe, page) == []
+    page.keyboard.press("Escape")
+    page.click("#suggest-start")
+    assert violations(axe, page) == []
+    page.goto(live_server + "/stations/b1?tiles=none&lang=en")
+    page.click("#station-report")
+    assert violations(axe, page) == []
