@@ -181,6 +181,33 @@ SETTINGS: tuple[Setting, ...] = (
         "Sign-in attempts one client address may make; more answer 429 with Retry-After.",
     ),
     Setting(
+        "RATELIMIT_REPORTS",
+        "10 per minute;60 per day",
+        str,
+        "Station reports and suggestions one client address may send (no account needed); "
+        "more answer 429 with Retry-After.",
+    ),
+    Setting(
+        "REPORTS_DAILY_CAP",
+        3,
+        int,
+        "Reports one client may send about one station in a day; more answer 429.",
+    ),
+    Setting(
+        "SUGGESTIONS_DAILY_CAP",
+        20,
+        int,
+        'Places one client may suggest for a new station ("there should be a station '
+        'here") in a day; more answer 429.',
+    ),
+    Setting(
+        "REPORTS_CLOSED_FLAG_CLIENTS",
+        3,
+        int,
+        'Different clients whose pending "closed for good" reports of the last 30 days flag '
+        'a station on the finder as "reported closed, not yet confirmed".',
+    ),
+    Setting(
         "RENDER_CONCURRENCY",
         1,
         int,

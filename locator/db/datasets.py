@@ -7,6 +7,7 @@ sees either the previous version or the new one, never half of each.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from locator.errors import NotFound
 from locator.stations.table import DatasetInfo, StationTable, build_table
 
 OTHER_FIELDS = tuple(f for f in schema.FIELDS if f not in ("id", "name", "kind", "lon", "lat"))
+CONFIRMED = "last_confirmed"  # frame column of a loaded version: ISO day, or "" if unknown
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,18 @@ class VersionInfo:
     served: bool
 
 
-def _row(version_id: int, seq: int, rec: Mapping[Any, Any]) -> StationRow:
+@dataclass(frozen=True)
+class StationChange:
+    """A change to one station of the served version: remove it, or set one amenity to
+    ``value``; either way (unless removed) it counts as confirmed today."""
+
+    remove: bool = False
+    amenity: str | None = None
+    value: str | None = None
+
+
+def _row(version_id: int, seq: int, rec: Mapping[Any, Any], today: dt.date) -> StationRow:
+    confirmed = rec.get(CONFIRMED)
     return StationRow(
         version_id=version_id,
         seq=seq,
@@ -60,6 +73,10 @@ def _row(version_id: int, seq: int, rec: Mapping[Any, Any]) -> StationRow:
         amenities={
             k: rec[k] for k in amenities.KEYS if rec.get(k) in (amenities.YES, amenities.NO)
         },
+        # rows of an imported file are confirmed by it; rows carried over keep their day
+        confirmed_on=dt.date.fromisoformat(confirmed)
+        if isinstance(confirmed, str) and confirmed
+        else today,
     )
 
 
@@ -100,7 +117,33 @@ def seed_if_empty(engine: Engine, load: Callable[[], tuple[StationTable, Source]
         return _write_version(session, table, source)
 
 
-def _write_version(session: Session, table: StationTable, source: Source) -> int:
+def derive_version(
+    session: Session, station_id: str, change: StationChange, source: str, actor: str
+) -> int:
+    """A new version: the served one with ``change`` made to ``station_id``, served at
+    once; its id. The caller holds the write lock. NotFound when the served version does
+    not list the station."""
+    head = session.get(DatasetHead, 1)
+    if head is None:
+        raise NotFound("no dataset version is served.")
+    table = _load(session, head.version_id)
+    frame = table.frame.copy()
+    at = frame.index[frame["id"] == station_id]
+    if at.empty:
+        raise NotFound(f"station {station_id!r} is not in the served dataset version.")
+    if change.remove:
+        frame = frame.drop(index=at)
+    else:
+        if change.amenity is not None:
+            frame.loc[at, change.amenity] = change.value
+        frame.loc[at, CONFIRMED] = utc_now().date().isoformat()
+    derived = Source(name=source, sha256="", actor=actor)
+    return _write_version(session, build_table(frame, table.info), derived, action="change")
+
+
+def _write_version(
+    session: Session, table: StationTable, source: Source, action: str = "import"
+) -> int:
     version = DatasetVersion(
         created_by=source.actor,
         source_name=source.name,
@@ -116,11 +159,12 @@ def _write_version(session: Session, table: StationTable, source: Source) -> int
     session.add(version)
     session.flush()
     records = table.frame.to_dict("records")
-    session.add_all(_row(version.id, seq, rec) for seq, rec in enumerate(records))
+    today = utc_now().date()
+    session.add_all(_row(version.id, seq, rec, today) for seq, rec in enumerate(records))
     _serve(session, version.id)
     detail = {"source": source.name, "sha256": source.sha256, "rows": len(table)}
     session.add(
-        AuditEntry(actor=source.actor, action="import", target=f"dataset {version.id}",
+        AuditEntry(actor=source.actor, action=action, target=f"dataset {version.id}",
                    detail=detail)
     )  # fmt: skip
     return version.id
@@ -179,10 +223,12 @@ def _load(session: Session, version_id: int) -> StationTable:
     records = [
         {"id": r.station_id, "name": r.name, "kind": r.kind, "lon": r.lon, "lat": r.lat,
          **{f: r.fields.get(f, "") for f in OTHER_FIELDS},
-         **{k: r.amenities.get(k, amenities.UNKNOWN) for k in amenities.KEYS}}
+         **{k: r.amenities.get(k, amenities.UNKNOWN) for k in amenities.KEYS},
+         CONFIRMED: r.confirmed_on.isoformat() if r.confirmed_on else ""}
         for r in rows
     ]  # fmt: skip
     info = DatasetInfo(version.name, f"dataset version {version.id}", version.synthetic,
                        version.description, version.licence)  # fmt: skip
-    frame = pd.DataFrame.from_records(records, columns=[*schema.FIELDS, *amenities.KEYS])
+    columns = [*schema.FIELDS, *amenities.KEYS, CONFIRMED]
+    frame = pd.DataFrame.from_records(records, columns=columns)
     return build_table(frame, info)

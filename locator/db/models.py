@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -92,6 +93,8 @@ class StationRow(Base):
     lat: Mapped[float] = mapped_column(Float)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)  # the other text columns
     amenities: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the day an import listed it or an admin confirmed a report on it (None: before 0005)
+    confirmed_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class DatasetHead(Base):
@@ -191,3 +194,40 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(255), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class StationReport(Base):
+    """What a rider or driver said about a station (no account): one of the fixed kinds,
+    the amenity it names, an optional comment, whether they were within 200 m, and a keyed
+    hash of their address that changes daily (to count clients, never to find them).
+    ``status`` is ``pending``, ``confirmed``, ``dismissed`` or ``visit`` (a site visit)."""
+
+    __tablename__ = "station_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    amenity: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str] = mapped_column(String(280), default="")
+    near: Mapped[bool | None] = mapped_column(Boolean)
+    client: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utc_now, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    moderated_by: Mapped[str | None] = mapped_column(String(80))
+    moderated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SiteSuggestion(Base):
+    """ "There should be a station here": the centre of a 250 m grid cell (WGS84), what
+    was needed there, and the reporter's daily client hash."""
+
+    __tablename__ = "site_suggestions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cell: Mapped[str] = mapped_column(String(32), index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    needs: Mapped[list[Any]] = mapped_column(JSON)
+    client: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -9,7 +9,9 @@ beyond it the route answers :class:`~locator.errors.TooBusy` (429) with ``Retry-
 set to when the oldest counted request leaves the window.
 
 Sign-in attempts have a budget of their own (``LOCATOR_RATELIMIT_SIGN_IN``,
-:func:`charge_sign_in`), so that passwords cannot be guessed at speed.
+:func:`charge_sign_in`), so that passwords cannot be guessed at speed, and so have the
+reports and suggestions anyone may send (``LOCATOR_RATELIMIT_REPORTS``,
+:func:`charge_report`).
 
 Budgets are counted in ``LOCATOR_RATELIMIT_STORAGE_URL``: ``memory://`` (each worker
 process on its own) or Redis (shared); when Redis cannot be reached the limiter falls
@@ -68,6 +70,10 @@ def _sign_in() -> None:
     """Nothing: Flask-Limiter counts each call of its wrapper (see :func:`register`)."""
 
 
+def _report() -> None:
+    """Nothing: Flask-Limiter counts each call of its wrapper (see :func:`register`)."""
+
+
 def register(app: Flask, settings: dict[str, Any]) -> None:
     """Trust the configured proxies and set up the limiter and the shared budget."""
     proxies = int(settings["TRUSTED_PROXIES"])
@@ -88,8 +94,9 @@ def register(app: Flask, settings: dict[str, Any]) -> None:
     limits = {
         "expensive": str(settings["RATELIMIT_EXPENSIVE"]),
         "sign-in": str(settings["RATELIMIT_SIGN_IN"]),
+        "reports": str(settings["RATELIMIT_REPORTS"]),
     }
-    counted = {"expensive": _expensive, "sign-in": _sign_in}
+    counted = {"expensive": _expensive, "sign-in": _sign_in, "reports": _report}
     spend = {
         scope: limiter.shared_limit(limits[scope], scope=scope)(function)
         for scope, function in counted.items()
@@ -126,4 +133,13 @@ def charge_sign_in() -> None:
     """Count one sign-in attempt against this client; TooBusy (429) when it is spent."""
     _charge(
         "sign-in", "too many sign-in attempts from this address ({limits}); try again in {wait} s."
+    )
+
+
+def charge_report() -> None:
+    """Count one report or suggestion against this client; TooBusy (429) when spent."""
+    _charge(
+        "reports",
+        "this client has sent as many reports and suggestions as it may for now ({limits}); "
+        "thank you, try again in {wait} s.",
     )

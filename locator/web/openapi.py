@@ -89,6 +89,77 @@ schemas:
       numberReturned: {type: integer, minimum: 0}
       dataset: Dataset
       features: {type: array, items: Station}
+  ReportRequest:
+    type: object
+    required: [kind]
+    additionalProperties: false
+    properties:
+      kind:
+        type: string
+        enum: [open_as_listed, closed_for_good, closed_when_open, moved, amenity_missing,
+               amenity_present, crowded, great]
+        description: 'closed_when_open: closed at a time it should be open'
+      amenity: {type: string, description: 'only for amenity_missing and amenity_present:
+        an amenity key (GET /api/v1/amenities)'}
+      comment: {type: string, maxLength: 280, description: 'shown only after moderation'}
+      near: {type: boolean, description: 'whether the reporter was within 200 m (the
+        browser works it out; no position is sent)'}
+      website: {type: string, maxLength: 0, description: 'leave empty (a honeypot)'}
+  ReportCreated:
+    type: object
+    required: [ok, report]
+    properties:
+      ok: {type: boolean, enum: [true]}
+      report:
+        type: object
+        required: [id, station, kind, created]
+        properties:
+          id: {type: integer}
+          station: {type: string}
+          kind: {type: string}
+          created: {type: string, format: date-time}
+  ReportSummary:
+    type: object
+    required: [station, days, counts, comments, reported_closed, last_confirmed]
+    properties:
+      station: {type: string}
+      days: {type: integer}
+      counts: {type: object, additionalProperties: {type: integer, minimum: 0}}
+      comments:
+        type: array
+        items:
+          type: object
+          properties:
+            kind: {type: string}
+            comment: {type: string}
+            date: {type: string, format: date}
+      reported_closed: {type: string, format: date, nullable: true}
+      last_confirmed: {type: string, format: date, nullable: true}
+  SuggestionRequest:
+    type: object
+    required: [lon, lat, needs]
+    additionalProperties: false
+    properties:
+      lon: {type: number, minimum: -180, maximum: 180}
+      lat: {type: number, minimum: -90, maximum: 90}
+      needs:
+        type: array
+        minItems: 1
+        items: {type: string, enum: [water, toilet, charging, shower, parking]}
+      website: {type: string, maxLength: 0, description: 'leave empty (a honeypot)'}
+  SuggestionCreated:
+    type: object
+    required: [ok, suggestion]
+    properties:
+      ok: {type: boolean, enum: [true]}
+      suggestion:
+        type: object
+        required: [id, lon, lat, needs]
+        properties:
+          id: {type: integer}
+          lon: {type: number}
+          lat: {type: number}
+          needs: {type: array, items: {type: string}}
 parameters:
   kind:
     name: kind
@@ -131,7 +202,9 @@ responses:
     content: {application/json: {schema: Error}}
   TooManyRequests:
     description: 'this client has used its budget for expensive requests
-      (LOCATOR_RATELIMIT_EXPENSIVE per address, default 30 per minute and 300 per hour), or
+      (LOCATOR_RATELIMIT_EXPENSIVE per address, default 30 per minute and 300 per hour) or
+      of reports and suggestions (LOCATOR_RATELIMIT_REPORTS, LOCATOR_REPORTS_DAILY_CAP a day
+      per station, LOCATOR_SUGGESTIONS_DAILY_CAP), or
       the server is drawing or planning as much as it may at once
       (LOCATOR_RENDER_CONCURRENCY, LOCATOR_PLAN_QUEUE); try again after Retry-After'
     headers:
@@ -155,6 +228,7 @@ API_BLUEPRINTS = (
     "plans.",
     "map_images.",
     "embeds.oembed",
+    "reports.",
 )
 
 

@@ -8,20 +8,26 @@ answers (:meth:`FeatureWriter.feature_json`), which then encode only what the
 query changes and join bytes. ``tests/test_serialise.py`` checks that text
 against a JSON encoder's. Coordinates are GeoJSON ``[lon, lat]`` (RFC 7946).
 Besides the file's columns, a feature carries properties derived from them:
-``name_pinyin`` (how the name is read, for English pages), ``opening_hours_text`` and
-``amenities``.
+``name_pinyin`` (how the name is read, for English pages), ``opening_hours_text``,
+``amenities`` and ``last_confirmed`` (the day an import listed it or an admin confirmed a
+report on it; null for a table not loaded from the database). ``reported_closed`` (the
+day of the latest "closed for good" report when several clients sent one and no admin has
+acted yet, else null) changes without a new version: it is looked up on every answer
+from ``flags``, a function giving the flagged stations.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from locator import amenities, coords, names, navigation, schema, travel
 from locator import hours_text as hours_words
+from locator.db.datasets import CONFIRMED
 from locator.index import AlongRoute, Hit, Nearest
 from locator.stations.table import StationTable, dataset_json
 
@@ -30,8 +36,10 @@ PROPERTIES: tuple[str, ...] = (
     "name_pinyin",
     "opening_hours_text",
     "amenities",
+    "last_confirmed",
+    "reported_closed",
 )
-_DERIVED = ("name_pinyin", "opening_hours_text", "amenities")
+_DERIVED = ("name_pinyin", "opening_hours_text", "amenities", "last_confirmed", "reported_closed")
 MAX_CACHED = 50_000
 
 dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
@@ -40,9 +48,17 @@ dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", "
 class FeatureWriter:
     """Builds features for rows of one station table; safe to share between threads."""
 
-    def __init__(self, table: StationTable, dataset: dict[str, Any] | None = None) -> None:
-        """``dataset`` is what answers say of the data (default: :func:`dataset_json`)."""
+    def __init__(
+        self,
+        table: StationTable,
+        dataset: dict[str, Any] | None = None,
+        flags: Callable[[], Mapping[str, str]] = dict,
+    ) -> None:
+        """``dataset`` is what answers say of the data (default: :func:`dataset_json`);
+        ``flags`` gives the stations reported closed (id: ISO day)."""
         frame = table.frame
+        self._confirmed = frame[CONFIRMED].tolist() if CONFIRMED in frame else None
+        self._flags = flags
         self._columns = {c: frame[c].tolist() for c in (*schema.FIELDS, *amenities.KEYS)}
         lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
         shifted = (*coords.wgs84_to_gcj02(lon, lat), *coords.wgs84_to_bd09(lon, lat))
@@ -73,12 +89,16 @@ class FeatureWriter:
         found["name_pinyin"] = names.pinyin_line(str(found["name"] or ""))
         found["opening_hours_text"] = hours_text(found["opening_hours"])
         found["amenities"] = {k: c[k][row] for k in amenities.KEYS}
+        found["last_confirmed"] = (self._confirmed[row] or None) if self._confirmed else None
+        found["reported_closed"] = None  # looked up per answer (feature, feature_json)
         return found
 
     def feature(self, row: int, fields: tuple[str, ...] = PROPERTIES) -> dict[str, Any]:
         """A GeoJSON Feature with the chosen properties (a new dict each call)."""
         props = self.properties(row)
         chosen = dict(props) if fields is PROPERTIES else {f: props[f] for f in fields}
+        if "reported_closed" in chosen:
+            chosen["reported_closed"] = self._flags().get(self._columns["id"][row])
         return self._feature(row, chosen)
 
     def _feature(self, row: int, props: dict[str, Any]) -> dict[str, Any]:
@@ -103,7 +123,9 @@ class FeatureWriter:
         The text that never changes is encoded once per station.
         """
         head, tail = self._encoded(row)
-        return head + f"{baidu_origin}{tail},{members}}}}}".encode()
+        flag = self._flags().get(self._columns["id"][row])
+        closed = f',"reported_closed":"{flag}"' if flag else ',"reported_closed":null'  # ISO day
+        return head + f"{baidu_origin}{tail},{members}{closed}}}}}".encode()
 
     def collection_json(self, members: dict[str, Any], features: list[bytes]) -> bytes:
         """A FeatureCollection as UTF-8 JSON: ``members``, then the ``dataset`` note, then
@@ -130,7 +152,9 @@ class FeatureWriter:
                 c["name"][row],
                 c["kind"][row],
             )
-            feature = self._feature(row, self._properties(row))  # the text is cached instead
+            props = self._properties(row)  # the text is cached instead
+            del props["reported_closed"]  # added per answer, after the members
+            feature = self._feature(row, props)
             feature_text = dumps(feature)[:-2]  # open: without the closing "}}"
             head = f'{feature_text},"links":{dumps(fixed)[:-1]},"baidu":"{navigation.BAIDU}'
             found = head.encode(), f"{dumps(destination)[1:]}}}"

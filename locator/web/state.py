@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy import Engine
 from locator.cache import LruCache
 from locator.db.datasets import Source, seed_if_empty
 from locator.db.live import LiveData
+from locator.db.reports import ClosedFlags
 from locator.db.session import database_url, engine_for, upgrade
 from locator.index import StationIndex
 from locator.maps.embed import parse_origins
@@ -51,10 +53,14 @@ class Data:
     dataset: dict[str, Any]
 
 
-def build_data(version: int, table: StationTable) -> Data:
-    """Index and serialiser of one version (built off the request path)."""
+def build_data(
+    version: int, table: StationTable, flags: Callable[[], Mapping[str, str]] = dict
+) -> Data:
+    """Index and serialiser of one version (built off the request path); ``flags`` gives
+    the stations reported closed (:class:`~locator.db.reports.ClosedFlags`)."""
     dataset = {**dataset_json(table), "version": version}
-    return Data(version, table, StationIndex(table), FeatureWriter(table, dataset), dataset)
+    writer = FeatureWriter(table, dataset, flags)
+    return Data(version, table, StationIndex(table), writer, dataset)
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,10 @@ def load_state(settings: dict[str, Any], work_dir: Path) -> State:
     engine = engine_for(url)
     upgrade(engine)
     seed_if_empty(engine, lambda: _first_start(settings, regions))
-    live = LiveData(engine, build_data, poll_s=float(settings["LIVE_POLL_S"]))
+    flags = ClosedFlags(engine, int(settings["REPORTS_CLOSED_FLAG_CLIENTS"]))
+    live = LiveData(
+        engine, partial(build_data, flags=flags.current), poll_s=float(settings["LIVE_POLL_S"])
+    )
     registry = PlanRegistry(engine, int(settings["PLAN_QUEUE"]), float(settings["PLAN_STALE_S"]))
 
     def served_index() -> StationIndex:

@@ -62,6 +62,12 @@ OPERATIONS = (
     ("DELETE", "/api/v1/plans/{plan_id}"),
     ("GET", "/api/v1/plans/{plan_id}/sites.{fmt}"),
     ("GET", "/oembed"),
+    ("POST", "/api/v1/stations/{station_id}/reports"),
+    ("GET", "/api/v1/stations/{station_id}/reports"),
+    ("POST", "/api/v1/suggestions"),
+    ("GET", "/api/v1/suggestions"),
+    ("GET", "/api/v1/admin/reports"),
+    ("POST", "/api/v1/admin/reports/{report_id}"),
 )
 UNBREAKABLE = {  # no input, or only a free-text path segment: no request can break the schema
     "/api/v1/health",
@@ -69,6 +75,8 @@ UNBREAKABLE = {  # no input, or only a free-text path segment: no request can br
     "/api/v1/datasets",
     "/api/v1/stations/{station_id}",
     "/api/v1/plans/{plan_id}",
+    "/api/v1/stations/{station_id}/reports",
+    "/api/v1/admin/reports",
 }
 
 
@@ -96,7 +104,12 @@ def fuzz_app(tmp_path_factory):
         patch.setattr(sheet, "coverage_map", _image)
         patch.setattr(sheet, "plan_map", _image)
         app = make_plan_app(  # a budget the fuzzer does not spend: it should reach the work
-            tmp_path_factory.mktemp("fuzz"), PLAN_QUEUE=2, RATELIMIT_EXPENSIVE="10000 per minute"
+            tmp_path_factory.mktemp("fuzz"),
+            PLAN_QUEUE=2,
+            RATELIMIT_EXPENSIVE="10000 per minute",
+            RATELIMIT_REPORTS="10000 per minute",
+            REPORTS_DAILY_CAP=10000,
+            SUGGESTIONS_DAILY_CAP=10000,
         )
         solver = plan.run_plan  # stubbed wherever it was imported, so whoever runs plans
         for module in [m for name, m in sys.modules.items() if name.startswith("locator.")]:

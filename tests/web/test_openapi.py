@@ -24,6 +24,10 @@ EXPENSIVE = {  # answer 429 (with Retry-After) and 503 when their budget runs ou
     ("post", "/api/v1/along-route"),
     ("post", "/api/v1/plans"),
 }
+BUDGETED = {  # cheap, but what anyone may send is counted: 429 with Retry-After
+    ("post", "/api/v1/stations/{station_id}/reports"),
+    ("post", "/api/v1/suggestions"),
+}
 
 
 @pytest.fixture()
@@ -88,7 +92,9 @@ def test_every_example_matches_its_schema(spec):
 def test_every_post_has_a_body_with_schemas_and_examples(spec):
     posts = [(path, op) for method, path, op in operations(spec) if method == "post"]
     assert {path for path, _ in posts} == {
-        "/api/v1/nearest/batch", "/api/v1/along-route", "/api/v1/plans", "/api/v1/route-text"
+        "/api/v1/nearest/batch", "/api/v1/along-route", "/api/v1/plans", "/api/v1/route-text",
+        "/api/v1/stations/{station_id}/reports", "/api/v1/suggestions",
+        "/api/v1/admin/reports/{report_id}",
     }  # fmt: skip
     for path, op in posts:
         content = op["requestBody"]["content"]
@@ -175,6 +181,8 @@ def test_expensive_endpoints_document_429_413_503_and_405(spec):
         if (method, path) in EXPENSIVE:
             assert responses["429"]["headers"]["Retry-After"]["required"], path
             assert "503" in responses, path
+        elif (method, path) in BUDGETED:
+            assert responses["429"]["headers"]["Retry-After"]["required"], path
         else:
             assert "429" not in responses, path
         if method == "post":
