@@ -31,6 +31,7 @@ from locator.web import (
     i18n,
     images,
     journey,
+    moderation,
     offline,
     pages,
     plan_list,
@@ -48,6 +49,7 @@ from locator.web.state import state_of
 BLUEPRINTS = (
     account.bp,
     admin.bp,
+    moderation.bp,
     api.bp,
     search.bp,
     journey.bp,

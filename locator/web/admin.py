@@ -11,8 +11,6 @@ kept in the database, so any web worker can show or confirm it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -26,7 +24,7 @@ from locator.stations.limits import ReadLimits
 from locator.stations.readers import SUFFIXES
 from locator.stations.validation import Problem
 from locator.web import i18n
-from locator.web.auth import identity, require
+from locator.web.auth import admin_page, identity, require
 from locator.web.bodies import limit_body
 from locator.web.budget import charge
 from locator.web.locale import current_lang
@@ -35,24 +33,6 @@ from locator.web.state import state
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 MULTIPART_OVERHEAD_BYTES = 64 * 1024  # the form's other fields and part headers
-
-
-def admin_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """A GET page for admins: nobody signed in goes to /login (and comes back), another
-    role gets a 403 page."""
-
-    @wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        who = identity()
-        if who is None:
-            back = request.full_path.rstrip("?")
-            return redirect(url_for("account.sign_in", next=back))
-        if not who.may("admin"):
-            return render_template("admin_refused.html", who=who), 403
-        g.identity = who
-        return view(*args, **kwargs)
-
-    return guarded
 
 
 @bp.before_request

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -113,3 +113,21 @@ def require(role: str) -> Callable[[F], F]:
         return checked  # type: ignore[return-value]
 
     return decorate
+
+
+def admin_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A GET page for admins: nobody signed in goes to /login (and comes back), another
+    role gets a 403 page."""
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        who = identity()
+        if who is None:
+            back = request.full_path.rstrip("?")
+            return redirect(url_for("account.sign_in", next=back))
+        if not who.may("admin"):
+            return render_template("admin_refused.html", who=who), 403
+        g.identity = who
+        return view(*args, **kwargs)
+
+    return guarded

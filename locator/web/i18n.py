@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
+from flask_babel import gettext as _
 
 from locator import amenities, names, schema
 
@@ -119,3 +120,18 @@ def with_place_names(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         level = PLACE_LEVELS[column]
         out[column] = [names.english(v, level) if isinstance(v, str) else v for v in out[column]]
     return out
+
+
+def report_kind_labels() -> dict[str, str]:
+    """What a station report says (:data:`locator.db.reports.KINDS`), in the page's
+    language (Flask-Babel: call inside a request)."""
+    return {
+        "open_as_listed": _("Open, as listed"),
+        "closed_for_good": _("Closed for good"),
+        "closed_when_open": _("Closed when it should be open"),
+        "moved": _("Moved somewhere else"),
+        "amenity_missing": _("Something is missing or broken"),
+        "amenity_present": _("It has something not listed"),
+        "crowded": _("Crowded"),
+        "great": _("Great"),
+    }

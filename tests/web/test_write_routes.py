@@ -47,6 +47,7 @@ def write_routes(app) -> list[tuple[str, str, str]]:
                 continue
             view = app.view_functions[rule.endpoint]
             url = re.sub(r"<int:[^>]+>", "1", rule.rule)
+            url = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", url)  # the first of the choices
             url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", "x", url)
             found.append((method, url, getattr(view, "required_role", "")))
     return found
