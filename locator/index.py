@@ -35,6 +35,7 @@ from locator.geodesy import (
     reduced_latitude,
 )
 from locator.params import Filters
+from locator.schema import CONFIRMED
 from locator.stations.table import StationTable
 
 MAX_CACHED_SUBSETS = 256
@@ -96,7 +97,12 @@ class StationIndex:
 
     def subset(self, filters: Filters) -> Subset:
         """The cached subset for ``filters`` (its static part), built on first use."""
-        key = (filters.kind, tuple(sorted(set(filters.amenities))), filters.include_unknown)
+        key = (
+            filters.kind,
+            tuple(sorted(set(filters.amenities))),
+            filters.include_unknown,
+            filters.confirmed_since,
+        )
         with self._lock:
             if key in self._subsets:
                 self._subsets.move_to_end(key)
@@ -120,6 +126,13 @@ class StationIndex:
                 rows = rows[np.isin(rows, other, assume_unique=True)]
         if filters.kind:
             rows = rows[self._kind[rows] == filters.kind]
+        if filters.confirmed_since:
+            confirmed = self.table.frame.get(CONFIRMED)  # ISO days ("" unknown) sort as text
+            if confirmed is None:
+                return rows[:0]
+            since = filters.confirmed_since.isoformat()
+            days = confirmed.to_numpy(dtype=str)[rows]
+            rows = rows[(days != "") & (days >= since)]
         return rows
 
     def nearest(

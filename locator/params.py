@@ -6,6 +6,7 @@ framework and for the CLI.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from collections.abc import Mapping
@@ -20,12 +21,15 @@ from locator.errors import BadQuery
 
 @dataclass(frozen=True)
 class Filters:
-    """What a station must offer. ``open_at`` drops stations closed then (unknown hours stay)."""
+    """What a station must offer. ``open_at`` drops stations closed then (unknown hours stay);
+    ``confirmed_since`` keeps only stations confirmed (listed by an import, or a report
+    confirmed) on or after that day (unknown: dropped)."""
 
     kind: str | None = None
     amenities: tuple[str, ...] = ()
     include_unknown: bool = False
     open_at: dt.datetime | None = None
+    confirmed_since: dt.date | None = None
 
 
 def parse_int(name: str, value: str | None, default: int, lo: int, hi: int) -> int:
@@ -249,4 +253,23 @@ def parse_filters(args: Mapping[str, Any]) -> Filters:
             "include_unknown", text(args.get("include_unknown"), "include_unknown")
         ),
         open_at=parse_datetime("open_at", text(args.get("open_at"), "open_at")),
+        confirmed_since=parse_months_ago(
+            "confirmed_months", text(args.get("confirmed_months"), "confirmed_months")
+        ),
     )
+
+
+MAX_CONFIRMED_MONTHS = 120
+
+
+def parse_months_ago(name: str, value: str | None, today: dt.date | None = None) -> dt.date | None:
+    """The day ``value`` (1–120) calendar months before ``today`` (UTC; the last day of a
+    shorter month when the day does not exist); None when absent."""
+    if value is None or value == "":
+        return None
+    months = parse_int(name, value, 0, 1, MAX_CONFIRMED_MONTHS)
+    today = today or dt.datetime.now(dt.UTC).date()
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    month += 1
+    last_day = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(today.day, last_day))

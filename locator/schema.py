@@ -30,6 +30,10 @@ FIELDS: tuple[str, ...] = (
     "updated",
 )
 ADMIN_FIELDS: tuple[str, ...] = FIELDS[7:13]
+# Not a file's column: the day the database says a station was last confirmed (an import
+# listed it, or an admin confirmed a report on it), as an ISO day or "" when unknown; a
+# version loaded from the database has it (locator.db.datasets).
+CONFIRMED = "last_confirmed"
 REQUIRED: tuple[str, ...] = ("name", "lon", "lat")
 
 KINDS: dict[str, tuple[str, str]] = {

@@ -178,3 +178,15 @@ def test_batch_with_exact_ties_widens_the_search():
     found, dist = index.nearest_many(np.array([116.401]), np.array([39.9]), k=3)
     assert set(found[0].tolist()) <= set(range(10)) and len(set(found[0].tolist())) == 3
     assert dist[0] == pytest.approx([85.5] * 3, abs=0.1)  # pyproj.Geod: 85.52 m
+
+
+def test_confirmed_since_keeps_stations_confirmed_on_or_after_the_day() -> None:
+    table = make_table()
+    table.frame[schema.CONFIRMED] = ["2026-06-01", "2025-01-01", "", "2026-01-01", "2026-12-01"]
+    index = StationIndex(table)
+    since = Filters(confirmed_since=dt.date(2026, 1, 1))
+    found = index.nearest(116.4, 39.9, 5, since)
+    assert [table.frame["id"][h.row] for h in found.hits] == ["s1", "s4", "s5"]
+    assert found.number_matched == 3
+    unknown = StationIndex(make_table())  # a table from a file: nobody confirmed anything
+    assert unknown.nearest(116.4, 39.9, 5, since).number_matched == 0

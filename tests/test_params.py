@@ -69,3 +69,17 @@ def test_empty_kind_and_datum_are_refused() -> None:
         params.parse_kind("")
     with pytest.raises(BadQuery, match="crs must be one of wgs84, gcj02, bd09, got ''"):
         params.parse_datum("")
+
+
+def test_months_ago_are_calendar_months() -> None:
+    import datetime as dt
+
+    from locator.params import parse_months_ago
+
+    today = dt.date(2026, 3, 31)
+    assert parse_months_ago("m", "1", today) == dt.date(2026, 2, 28)
+    assert parse_months_ago("m", "12", today) == dt.date(2025, 3, 31)
+    assert parse_months_ago("m", "15", today) == dt.date(2024, 12, 31)
+    assert parse_months_ago("m", None, today) is None
+    with pytest.raises(BadQuery, match="between 1 and 120"):
+        parse_months_ago("m", "0", today)

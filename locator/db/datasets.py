@@ -23,7 +23,7 @@ from locator.errors import NotFound
 from locator.stations.table import DatasetInfo, StationTable, build_table
 
 OTHER_FIELDS = tuple(f for f in schema.FIELDS if f not in ("id", "name", "kind", "lon", "lat"))
-CONFIRMED = "last_confirmed"  # frame column of a loaded version: ISO day, or "" if unknown
+CONFIRMED = schema.CONFIRMED
 
 
 @dataclass(frozen=True)

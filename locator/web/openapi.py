@@ -173,6 +173,13 @@ parameters:
     example: shower,toilet
     description: 'comma-separated amenity keys (GET /api/v1/amenities); a station must
       have all of them'
+  confirmed_months:
+    name: confirmed_months
+    in: query
+    schema: {type: integer, minimum: 1, maximum: 120}
+    example: 12
+    description: 'only stations confirmed (listed by an import, or a report confirmed by an
+      admin) in the last this many months; stations never confirmed are left out'
   crs:
     name: crs
     in: query

@@ -21,9 +21,9 @@ from flask import Blueprint, current_app, jsonify, request
 
 from locator import params
 from locator.db import reports, suggestions
-from locator.db.datasets import CONFIRMED
 from locator.db.models import utc_now
 from locator.errors import BadQuery, LocatorError
+from locator.schema import CONFIRMED
 from locator.web.auth import identity, require
 from locator.web.bodies import json_body, limit_body
 from locator.web.budget import charge_report, client_address

@@ -45,6 +45,7 @@ def nearest() -> Any:
         - amenities
         - {name: include_unknown, in: query, schema: {type: boolean, default: false},
            description: 'an amenity of unknown presence matches too'}
+        - confirmed_months
         - {name: open_at, in: query, schema: {type: string}, example: '2024-05-01T21:30',
            description: 'ISO 8601 (naive = Beijing time) or now; drops stations closed then,
              keeps unknown hours (flagged open_now=unknown)'}

@@ -27,8 +27,8 @@ import numpy as np
 
 from locator import amenities, coords, names, navigation, schema, travel
 from locator import hours_text as hours_words
-from locator.db.datasets import CONFIRMED
 from locator.index import AlongRoute, Hit, Nearest
+from locator.schema import CONFIRMED
 from locator.stations.table import StationTable, dataset_json
 
 PROPERTIES: tuple[str, ...] = (

@@ -160,3 +160,10 @@ def test_suggestions_are_snapped_budgeted_and_listed(site) -> None:
                 "needs": ["water"]}, {"lon": 116.3, "lat": 39.98, "needs": ["water"], "who": 1}):  # fmt: skip
         assert_error(client.post("/api/v1/suggestions", json=bad), 400, "")
     assert_error(site.test_client().get("/api/v1/suggestions?needs=wifi"), 400, "unknown need")
+
+
+def test_nearest_can_keep_only_recently_confirmed_stations(site) -> None:
+    reader = site.test_client()
+    url = "/api/v1/nearest?lat=39.913&lon=116.418&k=3&confirmed_months=1"
+    assert reader.get(url).json["numberMatched"] == 3  # all listed by today's first import
+    assert_error(reader.get(url.replace("=1", "=0")), 400, "confirmed_months")

@@ -158,6 +158,7 @@ def test_openapi_documents_search_endpoints_and_errors(client):
     assert {"/api/v1/nearest", "/api/v1/nearest/batch", "/api/v1/along-route"} <= set(paths)
     nearest = paths["/api/v1/nearest"]["get"]
     assert {p["name"] for p in nearest["parameters"]} == {
-        "lat", "lon", "crs", "k", "kind", "amenities", "include_unknown", "open_at", "radius_m"
+        "lat", "lon", "crs", "k", "kind", "amenities", "include_unknown", "open_at", "radius_m",
+        "confirmed_months",
     }  # fmt: skip
     assert "400" in nearest["responses"]
