@@ -12,20 +12,17 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from pyproj import Transformer
 from sqlalchemy import Engine, func, select
 
+from locator import coords
 from locator.db.models import SiteSuggestion
 from locator.db.session import transaction
 from locator.errors import BadQuery, TooBusy
 
 NEEDS: tuple[str, ...] = ("water", "toilet", "charging", "shower", "parking")
 CELL_M = 250.0
-# Albers equal-area for China (the print maps' projection family): metres, small distortion
-GRID_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=WGS84 +units=m +no_defs"
 
 
 @dataclass(frozen=True)
@@ -39,23 +36,14 @@ class Suggestion:
     created_at: dt.datetime
 
 
-@cache
-def _to_grid() -> Transformer:
-    return Transformer.from_crs("EPSG:4326", GRID_CRS, always_xy=True)
-
-
-@cache
-def _from_grid() -> Transformer:
-    return Transformer.from_crs(GRID_CRS, "EPSG:4326", always_xy=True)
-
-
 def snap(lon: float, lat: float) -> tuple[str, float, float]:
     """The 250 m grid cell of a WGS84 point: its key ``"<col>:<row>"`` and its centre's
     longitude and latitude. Cells are squares in an equal-area projection, so each is
-    250 m by 250 m on the ground (within projection distortion, under 2 % in China)."""
-    x_m, y_m = _to_grid().transform(lon, lat)
-    col, row = math.floor(x_m / CELL_M), math.floor(y_m / CELL_M)
-    centre_lon, centre_lat = _from_grid().transform((col + 0.5) * CELL_M, (row + 0.5) * CELL_M)
+    250 m by 250 m on the ground (within projection distortion, under 2 % in China), on the
+    axes of the demand models' grid (:func:`locator.coords.to_metric`)."""
+    x_m, y_m = coords.to_metric(lon, lat)
+    col, row = math.floor(float(x_m) / CELL_M), math.floor(float(y_m) / CELL_M)
+    centre_lon, centre_lat = coords.from_metric((col + 0.5) * CELL_M, (row + 0.5) * CELL_M)
     return f"{col}:{row}", float(centre_lon), float(centre_lat)
 
 

@@ -1,0 +1,65 @@
+"""Suggestions as a demand layer: cells added with their weight, counted per district, and
+the share of them a set of sites covers (by hand, on the three-station fixture's demand)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from locator import coverage
+from locator.planning import suggested
+from locator.planning.demand_points import from_points
+from tests.conftest import DATA, DEMAND_CSV
+
+# Eight suggestions in one cell far from every station (昌平区), and one in 朝阳区.
+FAR = (116.2304, 40.2201)
+CLUSTER = [FAR] * 8 + [(116.5001, 39.9201)]
+
+
+@pytest.fixture()
+def demand(tmp_path, regions):
+    path = tmp_path / "demand.csv"
+    path.write_text(DEMAND_CSV, encoding="utf-8")
+    return from_points(path, DATA, cell_size_m=500.0)
+
+
+def test_suggestions_become_weighted_cells_of_their_own(demand, regions) -> None:
+    cells = suggested.cells(CLUSTER)
+    assert cells == ((116.2304, 40.2201, 8), (116.5001, 39.9201, 1))
+    found = suggested.with_suggestions(demand, cells, 10.0, regions)
+    assert found.count == 9 and found.suggested.sum() == 2
+    assert len(found.demand.weight) == len(demand.weight) + 2
+    assert found.demand.weight[found.suggested].tolist() == [80.0, 10.0]
+    assert found.demand.weight.sum() == pytest.approx(80 + 90)
+    assert found.demand.district_name[found.suggested].tolist() == ["昌平区", "朝阳区"]
+    assert "plus 9 worker suggestions at 10 each" in found.demand.description
+
+
+def test_no_suggestions_or_no_weight_leave_the_demand_alone(demand, regions) -> None:
+    for cells, weight in (((), 10.0), (suggested.cells(CLUSTER), 0.0)):
+        found = suggested.with_suggestions(demand, cells, weight, regions)
+        assert found.demand is demand and found.count == 0 and not found.suggested.any()
+
+
+def test_points_outside_the_region_are_left_out(demand, regions) -> None:
+    found = suggested.with_suggestions(demand, ((0.0, 0.0, 3), (*FAR, 1)), 5.0, regions)
+    assert found.count == 1 and found.demand.weight[found.suggested].tolist() == [5.0]
+
+
+def test_the_covered_share_of_suggested_demand(demand, regions) -> None:
+    found = suggested.with_suggestions(demand, suggested.cells(CLUSTER), 10.0, regions)
+    near_far = coverage.covered_mask(found.demand, np.array([FAR[0]]), np.array([FAR[1]]), 500)
+    assert suggested.covered_share(found, near_far) == pytest.approx(80 / 90)
+    nothing = np.zeros(len(found.demand.weight), bool)
+    assert suggested.covered_share(found, nothing) == 0.0
+    plain = suggested.with_suggestions(demand, (), 10.0, regions)
+    assert suggested.covered_share(plain, nothing) is None
+
+
+def test_counts_per_district(regions) -> None:
+    table = suggested.by_district(suggested.cells(CLUSTER), regions)
+    assert table.to_dict("records") == [
+        {"district_adcode": "110114", "district_name": "昌平区", "suggestions": 8},
+        {"district_adcode": "110105", "district_name": "朝阳区", "suggestions": 1},
+    ]
+    assert suggested.by_district((), regions).empty
