@@ -1,8 +1,9 @@
 """gunicorn settings for locator: ``gunicorn -c gunicorn.conf.py 'locator:create_app()'``.
 
 Each worker process runs ``threads`` request threads (gthread), so cheap requests (the
-finder's ``/api/v1/nearest``, pages) go on while a thread draws a map; the app itself lets
-only ``LOCATOR_RENDER_CONCURRENCY`` maps be drawn at once per worker. The worker
+finder's ``/api/v1/nearest``, pages) go on while a thread waits for a map, which is drawn
+in a child process at lower CPU priority (``locator/forked.py``); the app itself lets only
+``LOCATOR_RENDER_CONCURRENCY`` maps be drawn at once per worker. The worker
 ``timeout`` lies 30 s above the app's own deadline for expensive work
 (``LOCATOR_REQUEST_DEADLINE_S``), which answers 503 in the JSON error shape first.
 Should gunicorn still have to answer itself (a worker killed after the timeout, a
