@@ -84,7 +84,9 @@ SETTINGS: tuple[Setting, ...] = (
         "REGION",
         "beijing,shaanxi",
         str,
-        "Comma-separated regions whose boundaries a station must lie in: beijing, shaanxi.",
+        "Comma-separated regions whose boundaries a station must lie in, served by the "
+        "finder and planned: beijing, shaanxi (shipped boundaries), or any province, city or "
+        "county of China by name or adcode (杭州市, 浙江省, Hangzhou, 330100).",
     ),
     Setting("DEFAULT_LIMIT", 100, int, "Page size of /api/v1/stations when `limit` is not given."),
     Setting("MAX_LIMIT", 10000, int, "Largest `limit` /api/v1/stations accepts."),

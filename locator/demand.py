@@ -56,16 +56,17 @@ from scipy.spatial import cKDTree
 
 from locator import coords
 from locator.errors import BadQuery, DataError
-from locator.regions import PROVINCES, load_regions
+from locator.regions import PROVINCES, PerRegion, load_regions
 
 BEIJING_CELL_M = 500.0
 SHAANXI_CELL_M = 2000.0
-CELL_M = {"beijing": BEIJING_CELL_M, "shaanxi": SHAANXI_CELL_M}  # default cell per region
+CELL_M: PerRegion[float] = PerRegion(lambda t: t.cell_size_m)  # by region type (regions.py)
 CELL_SIZE_RANGE_M = (100.0, 50_000.0)
 FLOOR_SHARE = 0.05
 KERNEL_CUTOFF_SIGMAS = 3.0
 SIGMA_M = {"beijing": (2000.0, 120.0), "shaanxi": (3000.0, 200.0)}  # base, per ln(1 + pop)
 CENSUS_TOTALS, SHARE_TOTALS, POINT_TOTALS = "census", "share", "points"  # Demand.totals
+MIXED_TOTALS = "mixed"  # some districts census, others modelled shares (``Demand.modelled``)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ class Demand:
     Arrays are read-only and of one length; ``weight`` is float64 and >= 0.
     ``description`` is one line saying what model or source this is; ``totals`` what a
     district's summed weight is: its 2020 census figure (``"census"``), a modelled share
-    of a larger census unit (``"share"``), or the user's points (``"points"``).
+    of a larger census unit (``"share"``), census for some and shares for the districts
+    in ``modelled`` (``"mixed"``), or the user's points (``"points"``).
     """
 
     lon: np.ndarray  # cell centres, WGS84 degrees
@@ -111,6 +113,7 @@ class Demand:
     cell_size_m: float
     description: str
     totals: str = CENSUS_TOTALS
+    modelled: frozenset[str] = frozenset()  # district adcodes whose total is a modelled share
 
     def __post_init__(self) -> None:
         arrays = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
@@ -242,8 +245,11 @@ def _model(data_dir: Path, region: str, cell_size_m: float) -> Demand:
         f"{region.capitalize()} demand model, {cell_size_m:g} m cells: 2020 census population "
         f"per {table.unit} spread around GeoNames places; modelled, not measured."
     )
+    shares: frozenset[str] = frozenset()
+    if table.totals == SHARE_TOTALS:  # every county's figure is a share of its prefecture's
+        shares = frozenset(districts["district_adcode"].astype(str))
     return demand_from_cells(
-        x_m, y_m, weight, districts.iloc[owner], cell_size_m, text, table.totals
+        x_m, y_m, weight, districts.iloc[owner], cell_size_m, text, table.totals, shares
     )
 
 
@@ -266,12 +272,18 @@ def shaanxi_model(data_dir: Path, cell_size_m: float = SHAANXI_CELL_M) -> Demand
 
 
 def default_model(data_dir: Path, region: str) -> Demand:
-    """The default model of ``region`` ("beijing" or "shaanxi"); BadQuery otherwise."""
+    """The default model of ``region``: "beijing" and "shaanxi" as above, any other region
+    key (an adcode) from the national county census (:mod:`locator.demand_census`).
+    BadQuery for a region that is not one."""
+    from locator.demand_census import census_model  # same floor; it builds on this module
+
     models = {"beijing": beijing_model, "shaanxi": shaanxi_model}
     key = region.strip().lower() if isinstance(region, str) else ""
-    if key not in models:
-        raise BadQuery(f"unknown demand region {region!r}; use one of {', '.join(models)}.")
-    return models[key](Path(data_dir))
+    if key in models:
+        return models[key](Path(data_dir))
+    if key not in CELL_M:
+        raise BadQuery(f"unknown demand region {region!r}; give a region key or adcode.")
+    return census_model(Path(data_dir), key)
 
 
 def demand_from_cells(
@@ -282,8 +294,11 @@ def demand_from_cells(
     cell_size_m: float,
     description: str,
     totals: str = CENSUS_TOTALS,
+    modelled: frozenset[str] = frozenset(),
 ) -> Demand:
     """A Demand from Albers cell centres and one admin row (``district``) per cell."""
     lon, lat = coords.from_metric(x_m, y_m)
     adcode, name = (district[c].to_numpy(dtype=str) for c in ("district_adcode", "district_name"))
-    return Demand(lon, lat, x_m, y_m, weight, adcode, name, float(cell_size_m), description, totals)
+    return Demand(
+        lon, lat, x_m, y_m, weight, adcode, name, float(cell_size_m), description, totals, modelled
+    )

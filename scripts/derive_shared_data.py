@@ -12,8 +12,9 @@ transit/, places/ne_*) are never touched. Outputs:
   counties in one layer;
 - ``boundaries/shaanxi_prefectures.geojson`` and ``boundaries/provinces.geojson``,
   simplified more (about 200 m and 300 m): outlines for maps, not for point-in-polygon;
-- ``census/beijing_districts_2020.csv``, ``census/shaanxi_prefectures_2020.csv`` and
-  ``census/shaanxi_counties_2020.csv`` (from the county table of the 2020 census);
+- ``census/beijing_districts_2020.csv``, ``census/shaanxi_prefectures_2020.csv``,
+  ``census/shaanxi_counties_2020.csv`` and ``census/china_counties_2020.csv`` (from the
+  county table of the 2020 census);
 - ``places/geonames_places.csv`` with the district each place falls in.
 
 Simplification is Douglas-Peucker applied to the *shared edges* of each coverage
@@ -188,6 +189,20 @@ def derive_county_census(shared: Path, out: Path) -> None:
     _write_csv(out / "census" / "shaanxi_counties_2020.csv", frame.sort_values("district_adcode"))
 
 
+UPSTREAM_CODE_FIXES = {"170971": "140971"}  # 五台山风景名胜区 is in 山西 (14), not "17"
+
+
+def derive_china_census(shared: Path, out: Path) -> None:
+    """The national county census table as it is, with one upstream code corrected;
+    checked to sum to the national figure."""
+    table = pd.read_csv(shared / "population" / "china_census2020_population_by_county.csv",
+                        dtype={"code": str})  # fmt: skip
+    table["code"] = table["code"].replace(UPSTREAM_CODE_FIXES)
+    provinces = table.loc[table["level"] == "province", "pop_2020"].sum()
+    assert provinces == table.loc[table["level"] == "national", "pop_2020"].iloc[0]
+    _write_csv(out / "census" / "china_counties_2020.csv", table)
+
+
 def derive_places(shared: Path, out: Path, geoms: np.ndarray) -> None:
     """GeoNames places with the district polygon each falls in; places outside are dropped."""
     src = pd.read_csv(shared / "places" / "geonames_cities500_beijing_shaanxi.csv")
@@ -230,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     geoms = derive_boundaries(args.shared, args.out)
     derive_census(args.shared, args.out)
     derive_county_census(args.shared, args.out)
+    derive_china_census(args.shared, args.out)
     derive_places(args.shared, args.out, geoms)
 
 

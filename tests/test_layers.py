@@ -17,11 +17,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "locator"
 FLOORS: tuple[tuple[str, ...], ...] = (
     ("config", "errors", "amenities", "schema", "coords", "geodesy", "hours", "travel",
      "hours_text", "navigation", "regions", "params", "palette", "cache", "route", "spreadsheet",
-     "caveats", "names", "places", "route_links", "forked"),
+     "caveats", "names", "places", "route_links", "forked", "boundaries", "divisions", "census"),
     ("stations",),
     ("db",),
     ("index",),
-    ("demand", "coverage"),
+    ("demand", "coverage", "demand_census"),
     ("siting",),
     ("planning",),
     ("render", "maps"),

@@ -19,6 +19,7 @@ import click
 
 from locator.errors import BadQuery, DataError, LocatorError
 from locator.index import Filters
+from locator.regions import region_key
 
 if TYPE_CHECKING:  # locator.planning.plan pulls in the solver; load it only when a command runs
     from locator.planning.plan import Plan, PlanRequest
@@ -27,7 +28,21 @@ if TYPE_CHECKING:  # locator.planning.plan pulls in the solver; load it only whe
 
 KIND = click.Choice(["warm_heart", "driver_home"])
 REDRAW_S = 0.2  # the progress bar on a terminal redraws at most this often
-REGION = click.Choice(["beijing", "shaanxi"])
+
+
+class RegionParam(click.ParamType):
+    """A region by key, name or adcode, as its key (:func:`locator.regions.region_key`)."""
+
+    name = "region"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return region_key(str(value))
+        except BadQuery as exc:
+            self.fail(exc.message, param, ctx)
+
+
+REGION = RegionParam()
 EXISTING = click.Path(path_type=Path, exists=True, dir_okay=False)
 CRS_HELP = "Datum of the file: wgs84, gcj02, bd09 or EPSG:nnnn (default: its own CRS, else wgs84)."
 RADIUS = click.option(
@@ -160,12 +175,11 @@ def plan(
     from locator.planning import export
     from locator.planning.plan import PlanRequest
     from locator.planning.quotas import read_quotas
-    from locator.regions import PROVINCES
 
     try:
         export.format_of(out)
         st = _loaded(region)
-        districts = st.regions.districts.query(f"province_adcode == '{PROVINCES[region]}'")
+        districts = st.regions.districts_of(region)
         request = PlanRequest(
             region=region,
             new=new,

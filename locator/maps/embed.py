@@ -21,6 +21,7 @@ import shapely
 
 from locator import coords, params
 from locator.errors import BadQuery
+from locator.regions import region_key
 
 VIEWS: tuple[str, ...] = ("stations", "coverage", "plan")
 TILES: tuple[str, ...] = ("osm", "amap", "none")
@@ -128,7 +129,7 @@ def parse_flags(
     if lang is not None and lang not in ("zh", "en"):
         raise BadQuery(f"lang must be zh or en, got {lang!r}.")
     tiles = _choice("tiles", get("tiles") or "osm", TILES)
-    region = _choice("region", get("region") or "beijing", ("beijing", "shaanxi"))
+    region = region_key(get("region") or regions[0])
     if region not in regions:
         raise BadQuery(f"region {region} is not loaded on this server (see LOCATOR_REGION).")
     plan = get("plan")

@@ -30,11 +30,17 @@ from locator.planning.inputs import (
     read_candidates,
     read_exclusions,
 )
-from locator.regions import Regions
+from locator.regions import REGION_KIND, Regions, region_type
 from locator.siting.maximal import Constraints, CoverageResult, maximal_coverage
 
-REGION_KIND = {"beijing": "warm_heart", "shaanxi": "driver_home"}
 Progress = Callable[[str, float], None]
+
+
+def default_radius_m(region: str, kind: str) -> float:
+    """The region type's radius for its own station kind (README "Regions"), else the
+    kind's default (:data:`locator.coverage.DEFAULT_RADIUS_M`)."""
+    defaults = region_type(region)
+    return defaults.radius_m if kind == defaults.kind else coverage.DEFAULT_RADIUS_M[kind]
 
 
 @dataclass(frozen=True)
@@ -62,8 +68,8 @@ class PlanRequest:
 
     @property
     def resolved_radius_m(self) -> float:
-        """``radius_m``, else the default radius of the station kind."""
-        return self.radius_m or coverage.DEFAULT_RADIUS_M[self.station_kind]
+        """``radius_m``, else the default radius of the region and station kind."""
+        return self.radius_m or default_radius_m(self.region, self.station_kind)
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ def run_plan(
     """Build demand and candidates, solve, and tabulate. Raises BadQuery/DataError on bad input."""
     start = time.perf_counter()
     if request.region not in REGION_KIND:
-        raise BadQuery(f"unknown region {request.region!r}; use beijing or shaanxi.")
+        raise BadQuery(f"unknown region {request.region!r}; give a name or adcode.")
     if request.resolved_radius_m <= 0 or request.new < 1:
         raise BadQuery("radius_m must be > 0 and new must be at least 1.")
     progress("demand", 0.05)

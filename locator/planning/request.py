@@ -17,13 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from locator import coverage, params
+from locator import params
 from locator.errors import BadQuery
-from locator.planning.plan import REGION_KIND, PlanRequest
+from locator.planning.plan import REGION_KIND, PlanRequest, default_radius_m
 from locator.planning.quotas import check_quotas
-from locator.regions import PROVINCES, Regions
+from locator.regions import PerRegion, Regions, region_key
 
-MAX_COVER_RADIUS_M = {"beijing": 5_000.0, "shaanxi": 30_000.0}  # 500 m and 2 km demand cells
+MAX_COVER_RADIUS_M: PerRegion[float] = PerRegion(lambda t: t.max_radius_m)  # by region type
 RADIUS_STEP_M = 50.0  # the planner's radius field steps by this; drawn maps round to it
 MAX_NEW = 100_000
 MAX_SPACING_M = 50_000.0
@@ -48,22 +48,21 @@ UPLOADS = ("demand", "candidates", "exclusions")  # multipart file fields
 
 
 def parse_region(value: Any, regions: Regions) -> str:
-    """The region asked for (default beijing); BadQuery if unknown or not loaded here."""
-    region = (params.text(value, "region") or "beijing").strip().lower()
-    if region not in REGION_KIND:
-        raise BadQuery(f"unknown region {value!r}; use one of {', '.join(REGION_KIND)}.")
+    """The key of the region asked for by key, name or adcode (default: the first loaded);
+    BadQuery if unknown or not loaded here."""
+    region = region_key(params.text(value, "region") or regions.names[0])
     if region not in regions.names:
         raise BadQuery(f"region {region} is not loaded on this server (see LOCATOR_REGION).")
     return region
 
 
 def parse_radius(value: Any, region: str, kind: str) -> float:
-    """The radius in metres, at most ``MAX_COVER_RADIUS_M[region]``; the kind's default
-    when absent."""
+    """The radius in metres, at most ``MAX_COVER_RADIUS_M[region]``; the region's default
+    for ``kind`` when absent (:func:`~locator.planning.plan.default_radius_m`)."""
     found = params.parse_positive(
         "radius_m", params.text(value, "radius_m"), MAX_COVER_RADIUS_M[region]
     )
-    return found or coverage.DEFAULT_RADIUS_M[kind]
+    return found or default_radius_m(region, kind)
 
 
 def rounded_radius(radius_m: float) -> float:
@@ -74,8 +73,7 @@ def rounded_radius(radius_m: float) -> float:
 
 def region_districts(regions: Regions, region: str) -> pd.DataFrame:
     """The districts (and counties) of one loaded region."""
-    frame = regions.districts
-    return frame[frame["province_adcode"] == PROVINCES[region]]
+    return regions.districts_of(region)
 
 
 def check_fields(options: Mapping[str, Any], files: Mapping[str, Any]) -> None:

@@ -35,7 +35,7 @@ from locator.demand import CELL_M, Demand
 from locator.errors import BadQuery
 from locator.index import Filters, StationIndex
 from locator.planning.plan import REGION_KIND, Plan
-from locator.regions import PROVINCES, Regions
+from locator.regions import Regions
 from locator.render.draw import figure
 from locator.render.scene import FORMATS, Cells, MapStyle, Rendered, Scene
 from locator.render.style import fonts, title
@@ -43,9 +43,9 @@ from locator.stations.table import DatasetInfo
 
 
 def _region_districts(regions: Regions, region: str) -> gpd.GeoDataFrame:
-    if region not in PROVINCES or region not in regions.names:
+    if region not in regions.names:
         raise BadQuery(f"region {region!r} is not loaded; use one of {', '.join(regions.names)}.")
-    frame = regions.districts[regions.districts["province_adcode"] == PROVINCES[region]]
+    frame = regions.districts_of(region)
     return frame.to_crs(coords.CHINA_ALBERS_PROJ)
 
 

@@ -25,7 +25,9 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
 
 from locator import amenities, schema
+from locator.names import english
 from locator.palette import SITE_COLOUR, STATION_COLOURS
+from locator.regions import region_info
 from locator.render.scene import Scene
 
 
@@ -243,10 +245,16 @@ def _percent(share: float) -> str:
     return f"{share:.1%}" if np.isfinite(share) else "n/a"
 
 
+def region_name(key: str, lang: str) -> str:
+    """A region's name for a title: Chinese, or its English form (pypinyin)."""
+    info = region_info(key)
+    return info.name if lang == "zh" else english(info.name, info.level)
+
+
 def title(scene: Scene, lang: str) -> str:
     """The headline: the region, the kind and the radius (coverage) or the new sites (plan)."""
     text, (kind, kinds) = TEXT[lang], KIND_NAMES[lang][scene.kind]
-    region = REGION_NAMES[lang][scene.region]
+    region = REGION_NAMES[lang].get(scene.region) or region_name(scene.region, lang)
     if scene.sites is not None:
         return text["title_plan"].format(
             region=region, kind=kind, kinds=kinds, new=len(scene.sites)

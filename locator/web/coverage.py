@@ -35,8 +35,9 @@ def coverage_summary() -> Any:
         radius_m of its centre (ellipsoidal distance). Demand is the default MODEL of the
         region (2020 census spread around GeoNames places), not a measurement.'
       parameters:
-        - {name: region, in: query, schema: {type: string, enum: [beijing, shaanxi],
-           default: beijing}, example: beijing}
+        - {name: region, in: query, schema: {type: string, default: beijing},
+           example: beijing, description: 'a loaded region by key, name or adcode
+             (beijing, shaanxi, 杭州市, Hangzhou, 330100); answers give its key'}
         - {name: kind, in: query, schema: Kind,
            description: 'default: warm_heart in beijing, driver_home in shaanxi'}
         - amenities
@@ -56,7 +57,7 @@ def coverage_summary() -> Any:
                 required: [region, kind, radius_m, covered_share, total_weight,
                            covered_weight, districts, demand, synthetic]
                 properties:
-                  region: {type: string, enum: [beijing, shaanxi]}
+                  region: {type: string, description: 'beijing, shaanxi or an adcode'}
                   kind: Kind
                   amenities: {type: array, items: {type: string}}
                   radius_m: {type: number, minimum: 0}

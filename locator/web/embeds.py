@@ -30,7 +30,6 @@ from locator.maps.embed import Flags
 from locator.planning import export
 from locator.planning.plan import REGION_KIND, PlanRequest
 from locator.planning.request import MAX_COVER_RADIUS_M
-from locator.regions import PROVINCES
 from locator.stations.table import select
 from locator.web import i18n
 from locator.web.budget import charge
@@ -188,8 +187,7 @@ def embed_page(view: str) -> Any:
         parts["points"] = stations["url"]
         legend += stations["legend"]
     if flags.view == "coverage":
-        districts = state().regions.districts
-        mine = districts[districts["province_adcode"] == PROVINCES[flags.region]]
+        mine = state().regions.districts_of(flags.region)
         mine = i18n.with_place_names(mine, current_lang())
         outlines = embed.district_outlines(mine, embed.display_datum(flags.tiles))
         parts["coverage"] = _url(

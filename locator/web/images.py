@@ -185,8 +185,8 @@ def map_image(view: str, fmt: str) -> Any:
            description: 'default: from Accept-Language, else zh'}
         - {name: dark, in: query, schema: {type: boolean, default: false},
            description: 'dark background; ?dark alone means true'}
-        - {name: region, in: query, schema: {type: string, enum: [beijing, shaanxi],
-           default: beijing}, example: beijing}
+        - {name: region, in: query, schema: {type: string, default: beijing},
+           example: beijing, description: 'a loaded region by key, name or adcode'}
         - {name: kind, in: query, schema: Kind,
            description: 'default: the region''s kind'}
         - {name: amenities, in: query, schema: {type: string}, example: 'shower',

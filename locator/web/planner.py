@@ -35,15 +35,21 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from locator import coverage, params
-from locator.demand import POINT_TOTALS, SHARE_TOTALS
+from locator.demand import MIXED_TOTALS, POINT_TOTALS, SHARE_TOTALS
 from locator.errors import BadQuery, NotFound
 from locator.maps import folium_map, layers
 from locator.maps.style import TILES, MapText
+from locator.names import english
 from locator.planning import export
-from locator.planning.plan import REGION_KIND, Plan
+from locator.planning.plan import REGION_KIND, Plan, default_radius_m
 from locator.planning.registry import JobStatus
-from locator.planning.request import MAX_COVER_RADIUS_M, RADIUS_STEP_M, rounded_radius
-from locator.regions import PROVINCES
+from locator.planning.request import (
+    MAX_COVER_RADIUS_M,
+    RADIUS_STEP_M,
+    parse_region,
+    rounded_radius,
+)
+from locator.regions import region_info
 from locator.web import i18n
 from locator.web.auth import identity
 from locator.web.budget import charge
@@ -79,14 +85,18 @@ def tile_labels(key: str) -> dict[str, str]:
 def region_labels(names: tuple[str, ...]) -> list[tuple[str, str]]:
     """The loaded regions that can be planned, with their labels."""
     labels = {"beijing": _("Beijing"), "shaanxi": _("Shaanxi")}
-    return [(name, labels[name]) for name in names if name in labels]
+    lang = current_lang()
+    out = []
+    for name in names:
+        info = region_info(name)
+        label = info.name if lang == "zh" else english(info.name, info.level)
+        out.append((name, labels.get(name, label)))
+    return out
 
 
 def parse_query(args: Any, tianditu_key: str) -> Query:
     """The page's query string; BadQuery names a bad value."""
-    region = (args.get("region") or "beijing").strip().lower()
-    if region not in REGION_KIND or region not in state().regions.names:
-        raise BadQuery(f"region {region!r} is not loaded on this server.")
+    region = parse_region(args.get("region") or None, state().regions)
     kind = params.parse_kind(args.get("kind") or None) or REGION_KIND[region]
     amenity_keys = params.parse_amenities(",".join(args.getlist("amenities")) or None)
     radius = params.parse_positive(
@@ -95,7 +105,7 @@ def parse_query(args: Any, tianditu_key: str) -> Query:
     tiles = args.get("tiles") or "osm"
     if tiles not in folium_map.tile_choices(tianditu_key):
         raise BadQuery(f"unknown base map {tiles!r}; use {', '.join(tile_labels(tianditu_key))}.")
-    radius_m = rounded_radius(radius) if radius else coverage.DEFAULT_RADIUS_M[kind]
+    radius_m = rounded_radius(radius) if radius else default_radius_m(region, kind)
     return Query(region, kind, amenity_keys, radius_m, tiles)
 
 
@@ -173,16 +183,17 @@ def region_defaults(names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     radius, and how many stations of each kind lie in it (filters aside)."""
     frame = data().table.frame
     out: dict[str, dict[str, Any]] = {}
-    for region in (r for r in names if r in REGION_KIND):
+    for region in names:
         kind = REGION_KIND[region]
-        inside = frame["province_adcode"].astype(str).to_numpy() == PROVINCES[region]
+        mine = state().regions.districts_of(region)["district_adcode"]
+        inside = frame["district_adcode"].astype(str).isin(mine).to_numpy()
         counts = {
             key: int(inside[data().index.subset(params.Filters(kind=key)).rows].sum())
             for key in i18n.kind_labels(current_lang())
         }
         out[region] = {
             "kind": kind,
-            "radius_m": coverage.DEFAULT_RADIUS_M[kind],
+            "radius_m": default_radius_m(region, kind),
             "max_radius_m": MAX_COVER_RADIUS_M[region],
             "stations": counts,
         }
@@ -214,6 +225,16 @@ def demand_label(totals: str) -> dict[str, str]:
             "note": _("Demand is the weight of the points you uploaded, summed per district."),
             "cell": "",
         }
+    if totals == MIXED_TOTALS:
+        return {
+            "header": _("Demand (residents, census 2020 or modelled share)"),
+            "note": _(
+                "A district's total is its 2020 census population where the census has it "
+                "for today's boundaries; a marked figure is a share of the prefecture total, "
+                "modelled. Within a district it is spread by a model: the map's cells."
+            ),
+            "cell": _("Share of the prefecture total, modelled"),
+        }
     if totals == SHARE_TOTALS:
         return {
             "header": _("Demand (modelled share of the prefecture census)"),
@@ -221,7 +242,7 @@ def demand_label(totals: str) -> dict[str, str]:
                 "Modelled: no county census was available, so each county's figure is only "
                 "its modelled share of its prefecture's 2020 census total."
             ),
-            "cell": _("Modelled share of the prefecture's 2020 census total"),
+            "cell": _("Share of the prefecture total, modelled"),
         }
     return {
         "header": _("Demand (residents, census 2020)"),
@@ -269,8 +290,7 @@ def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[s
     else:
         districts = served.table.frame["district_adcode"].to_numpy()[rows]
         frame = layers.districts_before(demand, covered, districts)
-    polygons = st.regions.districts
-    polygons = polygons[polygons["province_adcode"] == PROVINCES[query.region]]
+    polygons = st.regions.districts_of(query.region)
     lang = current_lang()
     polygons, frame = i18n.with_place_names(polygons, lang), i18n.with_place_names(frame, lang)
     amenity_arg = ",".join(query.amenities) or None
@@ -292,6 +312,8 @@ def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[s
         text=map_text(),
     )
     table = _table(frame) | {"demand": POINT_TOTALS if own_points else demand.totals}
+    for row in table["rows"]:
+        row["modelled"] = not own_points and str(row["district_adcode"]) in demand.modelled
     return folium_map.map_parts(built), table
 
 
@@ -424,4 +446,4 @@ def _markup(parts: folium_map.MapParts) -> dict[str, Markup]:
 def _default_query() -> Query:
     region = "beijing" if "beijing" in state().regions.names else state().regions.names[0]
     kind = REGION_KIND[region]
-    return Query(region, kind, (), coverage.DEFAULT_RADIUS_M[kind], "osm")
+    return Query(region, kind, (), default_radius_m(region, kind), "osm")

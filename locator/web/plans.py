@@ -106,7 +106,9 @@ def submit_plan() -> Any:
               properties: &fields
                 name: {type: string, maxLength: 120,
                        description: 'what planners call the plan (stripped); default empty'}
-                region: {type: string, enum: [beijing, shaanxi], default: beijing}
+                region: {type: string, default: beijing,
+                         description: 'a loaded region by key, name or adcode (杭州市,
+                           Hangzhou, 330100); plans keep its key (beijing, shaanxi, adcode)'}
                 new: {type: integer, minimum: 1, maximum: 100000,
                       description: 'new sites to place; at most the candidate sites'}
                 radius_m: {type: number, minimum: 0, exclusiveMinimum: true, maximum: 30000,

@@ -150,7 +150,7 @@ def test_parse_origins() -> None:
         ("/embed/stations?radius_m=500", "unknown flag radius_m for the stations view"),
         ("/embed/stations?colour=red", "unknown flag colour"),
         ("/embed/stations?id=a%20b", "id must be 1-64 letters"),
-        ("/embed/coverage?region=tibet", "region must be one of beijing, shaanxi"),
+        ("/embed/coverage?region=tibet", "unknown region 'tibet'"),
         ("/embed/coverage?radius_m=6000", "radius_m must be a number between 0 and 5000"),
         ("/embed/coverage?radius_m=-1", "radius_m must be a number between"),
         ("/embed/plan", "give either plan=<id>"),
