@@ -228,13 +228,15 @@ def station(station_id: str) -> Any:
         trip=None if origin is None else trip_texts(origin, rec["lon"], rec["lat"], rec["kind"]),
         tiles=tiles,
         report=report_sheet(lang),
-        checked=confirmation(rec),
+        checked=confirmation(
+            data().writer.feature(row, ("last_confirmed", "reported_closed"))["properties"]
+        ),
     )
 
 
 def confirmation(rec: Mapping[Any, Any]) -> dict[str, str]:
-    """The station's ``last_confirmed`` and ``reported_closed`` dates (YYYY-MM-DD) where the
-    served data has them."""
+    """The station's ``last_confirmed`` and ``reported_closed`` dates (YYYY-MM-DD) where
+    its properties have them."""
     found = {}
     for key in ("last_confirmed", "reported_closed"):
         value = rec.get(key)

@@ -7,11 +7,11 @@
   "use strict";
   var SLOW_MS = 5000;
   var SHOWN = 10;
-  var CONFIRMED_POOL = 50;  // asked for when results are filtered by their confirmation date
 
   function nearestQuery(state) {
-    var k = state.confirmed ? CONFIRMED_POOL : SHOWN;
-    var q = new URLSearchParams({ lat: String(state.lat), lon: String(state.lon), k: String(k) });
+    var q = new URLSearchParams({ lat: String(state.lat), lon: String(state.lon),
+                                  k: String(SHOWN) });
+    if (state.confirmed) { q.set("confirmed_months", state.confirmed); }
     if (state.kind) { q.set("kind", state.kind); }
     if (state.amenities.length) { q.set("amenities", state.amenities.join(",")); }
     if (state.unknown) { q.set("include_unknown", "true"); }

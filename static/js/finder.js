@@ -17,7 +17,8 @@
   var state = locator.finderUrl.read(cfg);
   var confirmed = document.getElementById("confirmed");
   var offlineNote = document.getElementById("offline-note");
-  var gps = null;  // the position the browser reported ({lat, lon}); a tap is not the user's
+  var gps = null;  // the position the phone reported ({lat, lon, at}); a tap is not the user's
+  var GPS_FRESH_MS = 10 * 60000;  // older than this, it no longer says where the user is
   var pickSuggestion = null;  // a tap on the map is awaited for a suggested site
   var NEAR_M = 200;
   var DAY_MS = 86400000;
@@ -27,7 +28,7 @@
   var copyReady = null;  // the promise of the offline copy, once asked for
   var reports = locator.finderReport.setUp({
     near: function (s) {  // was the reporter within 200 m? unknown without their own position
-      if (!gps) { return null; }
+      if (!gps || Date.now() - gps.at > GPS_FRESH_MS) { return null; }
       return offline.distanceM(gps.lat, gps.lon, s.lat, s.lon) <= NEAR_M;
     },
     position: function () { return state.lat === null ? null : { lat: state.lat, lon: state.lon }; },
@@ -51,7 +52,6 @@
     if (route && route.pick(lat, lon)) { return; }
     say("");
     district.value = "";
-    gps = null;
     setPosition(lat, lon);
   });
   route = locator.finderRoute.routeSearch(cfg, view.map);
@@ -82,15 +82,26 @@
     return copyReady;
   }
 
+  // The day n calendar months before today (UTC), as the server's confirmed_months: the
+  // last day of a shorter month when the day does not exist. "YYYY-MM-DD".
+  function monthsAgo(n) {
+    var now = new Date(), months = now.getUTCFullYear() * 12 + now.getUTCMonth() - n;
+    var year = Math.floor(months / 12), month = months % 12;
+    var last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    return new Date(Date.UTC(year, month, Math.min(now.getUTCDate(), last)))
+      .toISOString().slice(0, 10);
+  }
+
   // Only the stations confirmed in the chosen number of months, at most the usual number.
+  // The server filters its own answers (confirmed_months); this filters the offline ones.
   function confirmedOnly(fc) {
     if (!state.confirmed) { return fc; }
-    var since = new Date();
-    since.setMonth(since.getMonth() - Number(state.confirmed));
-    var cutoff = since.toISOString().slice(0, 10);
+    var cutoff = monthsAgo(Number(state.confirmed));
     var kept = fc.features.filter(function (f) {
       return f.properties.last_confirmed && f.properties.last_confirmed >= cutoff;
-    }).slice(0, locator.finderSearch.shown);
+    });
+    if (kept.length === fc.features.length && !fc.offline) { return fc; }
+    kept = kept.slice(0, locator.finderSearch.shown);
     return Object.assign({}, fc, { features: kept, numberReturned: kept.length,
                                    numberMatched: kept.length ? null : 0,
                                    confirmedMonths: state.confirmed });
@@ -181,7 +192,7 @@
     navigator.geolocation.getCurrentPosition(function (pos) {
       say("");
       district.value = "";
-      gps = { lat: pos.coords.latitude, lon: pos.coords.longitude };
+      gps = { lat: pos.coords.latitude, lon: pos.coords.longitude, at: Date.now() };
       setPosition(pos.coords.latitude, pos.coords.longitude);
     }, function (err) {
       say(err.code === 1 ? T.geo_denied : T.geo_unavailable);
@@ -191,7 +202,7 @@
   document.getElementById("locate").addEventListener("click", locate);
   district.addEventListener("change", function () {
     var point = cfg.districts[district.value];
-    if (point) { say(""); gps = null; setPosition(point[0], point[1]); }
+    if (point) { say(""); setPosition(point[0], point[1]); }
   });
 
   // --- start: every station on the map, then the URL's view ---------------------------------

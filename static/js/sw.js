@@ -16,7 +16,7 @@
   var PAGES = "locator-pages-" + S.version;
   var DATA = "locator-data-v";  // + the dataset version
   var NETWORK_WAIT_MS = 4000;  // one bar of signal: answer from the cache after this
-  var NEVER = /^\/(api\/v1\/(plans|tokens|account)|admin|account|login|logout|sign-?in)\b|token/i;
+  var NEVER = /^\/(api\/v1\/(plans|tokens|account|admin)|admin|account|login|logout|sign-?in)\b|token/i;
 
   function cacheable(url) {
     if (url.origin !== self.location.origin || NEVER.test(url.pathname)) { return null; }

@@ -86,7 +86,7 @@ def test_the_worker_caches_nothing_personal() -> None:
     """The worker's allow-list names only public GET data; NEVER keeps out the rest."""
     source = (ROOT / "static" / "js" / "sw.js").read_text(encoding="utf-8")
     assert 'request.method !== "GET"' in source
-    assert "plans|tokens|account)|admin|account|login|logout" in source
+    assert "plans|tokens|account|admin)|admin|account|login|logout" in source
 
 
 def test_the_manifest_makes_the_finder_installable(client) -> None:
