@@ -236,6 +236,7 @@ API_BLUEPRINTS = (
     "map_images.",
     "embeds.oembed",
     "reports.",
+    "offline.stations",
 )
 
 

@@ -68,6 +68,7 @@ OPERATIONS = (
     ("GET", "/api/v1/suggestions"),
     ("GET", "/api/v1/admin/reports"),
     ("POST", "/api/v1/admin/reports/{report_id}"),
+    ("GET", "/api/v1/offline"),
 )
 UNBREAKABLE = {  # no input, or only a free-text path segment: no request can break the schema
     "/api/v1/health",
@@ -77,6 +78,7 @@ UNBREAKABLE = {  # no input, or only a free-text path segment: no request can br
     "/api/v1/plans/{plan_id}",
     "/api/v1/stations/{station_id}/reports",
     "/api/v1/admin/reports",
+    "/api/v1/offline",
 }
 
 
