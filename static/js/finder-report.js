@@ -8,6 +8,7 @@
   "use strict";
   var OUTBOX = "locator.outbox";
   var RETRY_MS = 30000;
+  var CLAIM_MS = 60000;  // an outbox item on its way is left alone this long by others
   var CLOSE_AFTER_MS = 1500;
 
   function store() {
@@ -40,34 +41,56 @@
     }
 
     // Send what waits, oldest first; stop at the first network error (still no signal).
-    // A refusal (4xx but 429) is dropped: the server will not take it later either.
+    // A refusal (4xx but 429) is dropped: the server will not take it later either. Each
+    // item is marked while it is on its way, so that another tab (or this page after a
+    // reload) leaves it alone for CLAIM_MS; a send cut off by a reload is retried after.
     function flush() {
       if (sending || navigator.onLine === false) { return Promise.resolve(); }
-      var items = read();
-      if (!items.length) { return Promise.resolve(); }
+      var now = Date.now();
+      var mine = read().filter(function (item) { return !(item.claimed > now - CLAIM_MS); });
+      if (!mine.length) { return Promise.resolve(); }
       sending = true;
+      update(mine, function (item) { item.claimed = now; return item; });
       var sent = 0;
       function next(i) {
-        if (i >= items.length) { return Promise.resolve(i); }
-        return post(items[i]).then(function () { sent++; return next(i + 1); }, function (err) {
-          if (err.status && err.status < 500 && err.status !== 429) { return next(i + 1); }
-          return i;
+        if (i >= mine.length) { return Promise.resolve(); }
+        var item = mine[i];
+        return post(item).then(function () {
+          sent++;
+          update([item], function () { return null; });
+          return next(i + 1);
+        }, function (err) {
+          if (err.status && err.status < 500 && err.status !== 429) {
+            update([item], function () { return null; });
+            return next(i + 1);
+          }
+          update(mine.slice(i), function (left) { delete left.claimed; return left; });
+          return null;
         });
       }
-      return next(0).then(function (done) {
-        // keep what was added while sending
-        write(items.slice(done).concat(read().slice(items.length)));
+      return next(0).then(function () {
         sending = false;
         if (sent && statusEl) { statusEl.textContent = locator.fill(T.sent_waiting, { n: sent }); }
       });
     }
 
+    // Apply change (item -> item, or null to drop it) to the stored items among these.
+    function update(these, change) {
+      var ids = these.map(function (item) { return item.id; });
+      write(read().map(function (item) {
+        return ids.indexOf(item.id) >= 0 ? change(item) : item;
+      }).filter(function (item) { return item !== null; }));
+    }
+
     function add(url, body) {
       var items = read();
-      items.push({ url: url, body: body, at: new Date().toISOString() });
+      items.push({ id: now36() + Math.random().toString(36).slice(2), url: url, body: body,
+                   at: new Date().toISOString() });
       write(items);
       schedule();
     }
+
+    function now36() { return Date.now().toString(36); }
 
     function schedule() {
       clearInterval(timer);

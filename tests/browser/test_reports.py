@@ -216,10 +216,16 @@ def test_a_queued_report_survives_a_reload(
     card(page, "b1").locator(".report-button").click()
     page.click('[data-report="moved"]')
     page.wait_for_selector('#outbox-status[data-count="1"]', state="attached")
+    page.close()  # the phone closes the page, with no signal
     page.context.set_offline(False)
-    page.reload()  # online again on a new page: the queue is read and sent
-    wait_for_posts(page, api, 1)
+    again = page.context.new_page()  # back online, the finder opens again
+    api = Api(again)
+    open_finder(again, live_server)
+    wait_for_posts(again, api, 1)
     assert api.posts == [("stations/b1/reports", {"kind": "moved", "website": ""})]
+    again.wait_for_selector('#outbox-status[data-count="0"]', state="attached")
+    again.wait_for_timeout(300)
+    assert len(api.posts) == 1
 
 
 def test_there_should_be_a_station_here(make_page: Callable[..., Page], live_server: str) -> None:
