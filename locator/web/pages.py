@@ -19,6 +19,7 @@ from flask_babel import format_decimal, pgettext
 from flask_babel import gettext as _
 
 from locator import geodesy, hours, hours_text, names, navigation, travel
+from locator.db import reports, suggestions
 from locator.errors import NotFound
 from locator.regions import Regions
 from locator.web import i18n
@@ -63,33 +64,10 @@ def district_choices(regions: Regions, lang: str = "zh") -> list[tuple[str, list
     return list(cities.items())
 
 
-REPORT_KINDS = (
-    "open_as_listed",
-    "closed_for_good",
-    "closed_when_open",
-    "moved",
-    "amenity_missing",
-    "amenity_present",
-    "crowded",
-    "great",
-)
-AMENITY_REPORTS = ("amenity_missing", "amenity_present")  # these name an amenity too
-NEEDS = ("water", "toilet", "charging", "shower", "parking")  # of a suggested site
-
-
 def report_sheet(lang: str) -> dict[str, Any]:
     """What the report and suggestion sheets show (templates/report_sheet.html) and the
     settings and words of static/js/finder-report.js."""
-    kinds = {
-        "open_as_listed": _("Open, as listed"),
-        "closed_for_good": _("Closed for good"),
-        "closed_when_open": _("Closed when it should be open"),
-        "moved": _("Moved somewhere else"),
-        "amenity_missing": _("Something is missing or broken"),
-        "amenity_present": _("It has something not listed"),
-        "crowded": _("Crowded"),
-        "great": _("Great"),
-    }
+    kinds = i18n.report_kind_labels()
     needs = {
         "water": _("Water"),
         "toilet": _("Toilet"),
@@ -99,10 +77,10 @@ def report_sheet(lang: str) -> dict[str, Any]:
     }
     urls = report_urls()
     return {
-        "kinds": [(k, kinds[k]) for k in REPORT_KINDS],
-        "amenity_kinds": AMENITY_REPORTS,
+        "kinds": list(kinds.items()),
+        "amenity_kinds": sorted(reports.AMENITY_KINDS),
         "amenities": list(i18n.amenity_labels(lang).items()),
-        "needs": [(k, needs[k]) for k in NEEDS],
+        "needs": [(k, needs[k]) for k in suggestions.NEEDS],
         "config": {
             "urls": urls,
             "text": {
