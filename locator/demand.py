@@ -40,6 +40,8 @@ truck activity, land use (lakes, mountains and parks get the floor share), chang
 2020, and gaps in the GeoNames place list.
 
 User demand, weighted points summed into the same grid, is in :mod:`locator.planning.demand_points`.
+Any other region's default demand (the national county census, spread evenly over each
+county) is in :mod:`locator.demand_census`.
 """
 
 from __future__ import annotations

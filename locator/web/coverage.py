@@ -16,7 +16,7 @@ from flask import Blueprint, request
 
 from locator import coverage, params
 from locator.planning import export
-from locator.planning.plan import REGION_KIND
+from locator.planning.plan import REGION_KIND, default_radius_m
 from locator.planning.request import parse_radius, parse_region
 from locator.web.budget import charge
 from locator.web.state import data, state
@@ -93,6 +93,13 @@ def coverage_summary() -> Any:
                     properties:
                       description: {type: string}
                       modelled: {type: boolean}
+                      totals: {type: string, enum: [census, share, mixed],
+                               description: 'what a district''s demand is: its 2020 census
+                                 figure, or a share of the prefecture total, modelled (for
+                                 all districts, or for those in modelled_districts)'}
+                      modelled_districts: {type: array, items: {type: string},
+                                           description: 'adcodes whose demand is a share
+                                             of the prefecture total, modelled'}
                       cell_size_m: {type: number}
                       cells: {type: integer}
                   stations: {type: object, properties: {count: {type: integer}}}
@@ -111,7 +118,8 @@ def coverage_summary() -> Any:
                 districts: [{district_adcode: '110101', district_name: 东城区, demand: 708829.0,
                              covered: 427798.8, covered_share: 0.6035, stations: 1}]
                 demand: {description: 'Beijing demand model, 500 m cells (modelled)',
-                         modelled: true, cell_size_m: 500.0, cells: 65630}
+                         modelled: true, totals: census, modelled_districts: [],
+                         cell_size_m: 500.0, cells: 65630}
                 stations: {count: 2}
                 synthetic: true
         400: {description: 'unknown region, kind or amenity; radius out of range',
@@ -125,7 +133,7 @@ def coverage_summary() -> Any:
     kind = params.parse_kind(args.get("kind")) or REGION_KIND[region]
     filters = params.Filters(kind=kind, amenities=params.parse_amenities(args.get("amenities")))
     radius_m = parse_radius(args.get("radius_m"), region, kind)
-    if radius_m != coverage.DEFAULT_RADIUS_M[kind]:
+    if radius_m != default_radius_m(region, kind):
         charge()
     demand = st.planner.demand.get(region)
     found = coverage.station_coverage(demand, data().index, filters, radius_m)
@@ -155,6 +163,8 @@ def coverage_summary() -> Any:
         "demand": {
             "description": demand.description,
             "modelled": True,
+            "totals": demand.totals,
+            "modelled_districts": sorted(demand.modelled),
             "cell_size_m": demand.cell_size_m,
             "cells": len(demand.weight),
         },

@@ -34,6 +34,10 @@ def test_hangzhou_districts_in_finder_planner_coverage_and_a_plan(tmp_path: Path
         cover = client.get("/api/v1/coverage?region=Hangzhou").json
         assert cover["region"] == "330100" and cover["stations"]["count"] == 3
         assert 0 < cover["covered_share"] < 1
+        assert (
+            cover["demand"]["totals"] == "share"
+            and len(cover["demand"]["modelled_districts"]) == 13
+        )
         svg = client.get("/api/v1/maps/coverage.svg?region=330100&lang=en")
         assert svg.status_code == 200 and "Hangzhou" in svg.get_data(as_text=True)
         body = {"region": "杭州市", "new": 2, "time_limit_s": 5}
