@@ -21,7 +21,11 @@ was available. Every assumption, with its numbers:
    prefecture census (``census/shaanxi_prefectures_2020.csv``: 10 polygons, grouped by
    ``polygon_city_adcode`` so that 杨凌示范区 (253,871) is added to 咸阳 (3,959,842)),
    and a county's total is then only its modelled share of its prefecture's
-   (``totals == "share"``). The cells of a unit sum to its census figure exactly
+   (``totals == "share"``). If the county table lacks some counties, every county of a
+   prefecture with a missing one becomes a modelled share (its own figure where the table
+   has it, the rest of the prefecture's total to the missing ones by area; the rules of
+   :mod:`locator.census`), listed in ``Demand.modelled`` (``totals == "mixed"``).
+   The cells of a unit sum to its census figure exactly
    (``math.fsum``; the largest cell absorbs the rounding).
 4. Shape within a unit: a cell gets
    ``P * (FLOOR_SHARE / n + (1 - FLOOR_SHARE) * k / sum(k))`` with ``n`` cells,
@@ -56,7 +60,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from locator import coords
+from locator import census, coords
 from locator.errors import BadQuery, DataError
 from locator.regions import PROVINCES, PerRegion, load_regions
 
@@ -237,22 +241,50 @@ def _model(data_dir: Path, region: str, cell_size_m: float) -> Demand:
     districts = load_regions(data_dir, region).districts
     table = census_table(data_dir, region)
     totals, units = _census(data_dir, table), districts[table.polygon_key].to_numpy(dtype=str)
-    if set(units) != set(totals.index):
-        raise DataError(f"{table.file}: its units do not match the {region} polygons.")
     polys_m = shapely.transform(districts.geometry.to_numpy(), _to_metric_xy)
-    shapely.prepare(polys_m)
-    x_m, y_m, owner = _grid(polys_m, cell_size_m)
-    weight = _spread(_place_kernels(data_dir, region, x_m, y_m), units[owner], totals)
-    text = (
-        f"{region.capitalize()} demand model, {cell_size_m:g} m cells: 2020 census population "
-        f"per {table.unit} spread around GeoNames places; modelled, not measured."
-    )
     shares: frozenset[str] = frozenset()
     if table.totals == SHARE_TOTALS:  # every county's figure is a share of its prefecture's
         shares = frozenset(districts["district_adcode"].astype(str))
-    return demand_from_cells(
-        x_m, y_m, weight, districts.iloc[owner], cell_size_m, text, table.totals, shares
+    elif set(units) != set(totals.index):
+        totals, shares = _county_shares(data_dir, region, table, totals, units, polys_m)
+    shapely.prepare(polys_m)
+    x_m, y_m, owner = _grid(polys_m, cell_size_m)
+    weight = _spread(_place_kernels(data_dir, region, x_m, y_m), units[owner], totals)
+    kind = table.totals if not shares or table.totals == SHARE_TOTALS else MIXED_TOTALS
+    note = f" ({len(shares)} are shares of the prefecture total)" if kind == MIXED_TOTALS else ""
+    text = (
+        f"{region.capitalize()} demand model, {cell_size_m:g} m cells: 2020 census population "
+        f"per {table.unit}{note} spread around GeoNames places; modelled, not measured."
     )
+    return demand_from_cells(
+        x_m, y_m, weight, districts.iloc[owner], cell_size_m, text, kind, shares
+    )
+
+
+def _county_shares(
+    data_dir: Path,
+    region: str,
+    table: CensusTable,
+    totals: pd.Series,
+    units: np.ndarray,
+    polys_m: np.ndarray,
+) -> tuple[pd.Series, frozenset[str]]:
+    """County totals when the county table lacks some of ``region``'s counties: the rules of
+    :mod:`locator.census` with the region's prefecture table (each county of a prefecture
+    with a missing county becomes a modelled share). DataError without that table."""
+    fallback = [t for t in CENSUS[region] if t.totals == SHARE_TOTALS]
+    if not fallback or not (data_dir / fallback[0].file).is_file():
+        raise DataError(f"{table.file}: its units do not match the {region} polygons.")
+    whole = _census(data_dir, fallback[0])
+    area = dict(zip(units, shapely.area(polys_m), strict=True))
+    found = census.county_totals(
+        totals,
+        pd.Series(whole.to_numpy(), index=[str(c)[:4] for c in whole.index]),
+        list(units),
+        list(units),
+        lambda codes: np.array([area[c] for c in codes]),
+    )
+    return found.totals, found.modelled
 
 
 def beijing_model(data_dir: Path, cell_size_m: float = BEIJING_CELL_M) -> Demand:

@@ -140,6 +140,26 @@ def test_county_totals_come_from_the_county_table(tmp_path: Path) -> None:
     assert math.fsum(model.weight) == 106 * 1000 + 7 and model.totals == "census"
 
 
+def test_counties_missing_from_the_county_table_are_prefecture_shares(tmp_path: Path) -> None:
+    # 榆阳区 missing: 榆林's other 11 counties keep their census figures, 榆阳区 gets the rest
+    # of 榆林's prefecture total; all 12 are marked modelled, the other prefectures not.
+    counties = pd.read_csv(DATA / "census" / "shaanxi_counties_2020.csv", dtype=str)
+    kept = counties[counties["district_adcode"] != "610802"]
+    prefectures = (DATA / "census" / "shaanxi_prefectures_2020.csv").read_text("utf-8")
+    tables = {"shaanxi_counties_2020.csv": kept.to_csv(index=False),
+              "shaanxi_prefectures_2020.csv": prefectures}  # fmt: skip
+    model = shaanxi_model(_data_dir(tmp_path, tables), cell_size_m=5000.0)
+    sums = by_district(model)
+    yulin = pd.read_csv(DATA / "census" / "shaanxi_prefectures_2020.csv", dtype=str)
+    yulin_total = int(yulin.loc[yulin["prefecture_adcode"] == "610800", "pop_census_2020"].iloc[0])
+    others = kept[kept["prefecture_adcode"] == "610800"]["pop_census_2020"].astype(int).sum()
+    assert sums["610802"] == yulin_total - others and sums["611002"] == 472_978
+    assert model.totals == "mixed" and model.modelled == {
+        c for c in counties["district_adcode"] if c.startswith("6108")
+    }
+    assert "12 are shares of the prefecture total" in model.description
+
+
 def test_without_the_county_table_shaanxi_counties_are_shares(tmp_path: Path) -> None:
     prefectures = (DATA / "census" / "shaanxi_prefectures_2020.csv").read_text("utf-8")
     data_dir = _data_dir(tmp_path, {"shaanxi_prefectures_2020.csv": prefectures})
