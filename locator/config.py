@@ -99,6 +99,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Threads of each web process that run plans from the queue (0: only `locator worker`).",
     ),
     Setting(
+        "DASK_SCHEDULER",
+        "",
+        str,
+        "Dask scheduler of `locator plan --region china`, e.g. tcp://10.0.0.5:8786; empty: a "
+        "local cluster of one worker process per core, started for the run.",
+    ),
+    Setting(
         "PLAN_QUEUE",
         4,
         int,

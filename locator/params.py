@@ -72,6 +72,30 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
     return west, south, east, north
 
 
+TILE_MAX_ZOOM = 22
+
+
+def parse_tile(value: str | None) -> tuple[float, float, float, float] | None:
+    """The WGS84 bounding box (west, south, east, north) of a web-map tile ``z/x/y``
+    (the XYZ scheme of OpenStreetMap, Amap and Leaflet: x east from 180°W, y south from
+    85.05°N), or None when absent. The tile edges are exact in degrees; no distance is
+    measured."""
+    if value is None or value == "":
+        return None
+    parts = value.split("/")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise BadQuery(f"tile must be z/x/y (3 whole numbers), got {value!r}.")
+    z, x, y = (int(p) for p in parts)
+    if z > TILE_MAX_ZOOM or x >= 2**z or y >= 2**z:
+        raise BadQuery(f"tile {value!r} is not a tile: z <= {TILE_MAX_ZOOM}, x and y < 2**z.")
+
+    def lat_deg(row: int) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / 2**z))))
+
+    west, east = (col / 2**z * 360.0 - 180.0 for col in (x, x + 1))
+    return west, lat_deg(y + 1), east, lat_deg(y)
+
+
 def parse_kind(value: str | None) -> str | None:
     """A station kind (warm_heart or driver_home), or None when absent; empty is refused."""
     if value is None:
