@@ -42,11 +42,13 @@ from locator.maps.layers import (
     district_features,
     heat_points,
     site_features,
+    suggestion_features,
     to_datum,
 )
 from locator.maps.style import (
     COVERED_COLOUR,
     SITE_COLOUR,
+    SUGGESTED_COLOUR,
     TILES,
     MapText,
     legend_items,
@@ -195,6 +197,24 @@ def _overlays(m: folium.Map, data: MapData, datum: str, text: MapText, static: s
         ).add_to(m)
 
 
+def _suggested_layer(m: folium.Map, data: MapData, datum: str, text: MapText) -> None:
+    """Workers' suggestions: one dot per 250 m cell, larger where more were made."""
+    if data.suggested is None or not len(data.suggested):
+        return
+    marker = folium.CircleMarker(radius=5, weight=1, color="#fff", fill=True, fill_opacity=0.9)
+    marker.options.update(pane=POINTS_PANE, bubblingMouseEvents=False)
+    folium.GeoJson(
+        suggestion_features(data.suggested, datum),
+        name=text.suggested,
+        marker=marker,
+        style_function=lambda f: {
+            "fillColor": SUGGESTED_COLOUR,
+            "radius": 4 + 2 * min(f["properties"]["count"], 6),
+        },
+        tooltip=folium.GeoJsonTooltip(["count"], [text.suggestions_here]),
+    ).add_to(m)
+
+
 def _station_config(data: MapData, datum: str, text: MapText) -> dict[str, Any]:
     joiner = "&" if "?" in data.stations_url else "?"
     return {
@@ -237,6 +257,7 @@ def build_map(
     _add_tiles(m, tiles, tianditu_key)
     _district_layer(m, data, datum, text)
     _overlays(m, data, datum, text, static_url)
+    _suggested_layer(m, data, datum, text)
     folium.LayerControl(collapsed=False).add_to(m)
     full = plugins.Fullscreen(title=text.fullscreen, title_cancel=text.exit_fullscreen)
     vendor = f"{static_url}vendor/leaflet-fullscreen/"
@@ -246,7 +267,9 @@ def build_map(
     legend = Legend(
         {
             "title": text.legend,
-            "items": legend_items(text, data.sites is not None, data.station_kinds),
+            "items": legend_items(
+                text, data.sites is not None, data.station_kinds, data.suggested is not None
+            ),
         }
     )
     legend.use_static(static_url)

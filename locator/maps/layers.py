@@ -40,7 +40,9 @@ class MapData:
     ``share_before`` and ``share_after`` (0..1; NaN after without a plan); ``covered`` is
     the covered area; ``uncovered`` has ``lon``, ``lat``, ``weight`` of uncovered demand
     cells; ``sites`` (or None) has the plan's sites as :attr:`locator.planning.plan.Plan.sites`;
-    ``stations_url`` is the compact points URL (``/api/v1/stations/points?...``).
+    ``stations_url`` is the compact points URL (``/api/v1/stations/points?...``);
+    ``suggested`` (or None) has ``lon``, ``lat`` and ``count`` of the workers' suggestions
+    (cell centres, :mod:`locator.planning.suggested`).
     """
 
     districts: gpd.GeoDataFrame
@@ -51,6 +53,7 @@ class MapData:
     station_url: str = "/api/v1/stations/__id__"  # one station's JSON; __id__ is replaced
     page_url: str = "/stations/__id__"
     station_kinds: tuple[str, ...] = ("warm_heart", "driver_home")  # for the legend
+    suggested: pd.DataFrame | None = None  # lon, lat, count of workers' suggestions
 
 
 def datum_of(tiles: str) -> str:
@@ -137,6 +140,23 @@ def district_features(districts: gpd.GeoDataFrame, datum: str) -> dict[str, Any]
     return {"type": "FeatureCollection", "features": features}
 
 
+def suggestion_features(suggested: pd.DataFrame, datum: str) -> dict[str, Any]:
+    """Suggested cells as GeoJSON points with their count (numbers only: nothing to escape)."""
+    lon, lat = to_datum(suggested["lon"], suggested["lat"], datum)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [round(float(x), SITE_DECIMALS), round(float(y), SITE_DECIMALS)],
+            },
+            "properties": {"count": int(n)},
+        }
+        for x, y, n in zip(lon, lat, suggested["count"], strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
 def site_features(sites: pd.DataFrame, datum: str) -> dict[str, Any]:
     """Proposed sites as GeoJSON points whose texts are HTML-escaped (folium inserts HTML)."""
     lon, lat = to_datum(sites["lon"], sites["lat"], datum)
@@ -192,6 +212,7 @@ def map_data(
     sites: pd.DataFrame | None = None,
     uncovered: pd.DataFrame | None = None,
     station_kinds: tuple[str, ...] = ("warm_heart", "driver_home"),
+    suggested: pd.DataFrame | None = None,
 ) -> MapData:
     """Everything a coverage or plan map shows.
 
@@ -220,4 +241,5 @@ def map_data(
         stations_url,
         sites,
         station_kinds=station_kinds,
+        suggested=suggested,
     )

@@ -18,6 +18,7 @@ from locator.palette import (
     SHARE_COLOURS,
     SITE_COLOUR,
     STATION_COLOURS,
+    SUGGESTED_COLOUR,
 )
 
 HEAT_COLOURS = ("blue", "cyan", "lime", "yellow", "red")  # Leaflet.heat's default gradient
@@ -78,6 +79,8 @@ class MapText:
     covered: str = "Covered area"
     uncovered: str = "Uncovered demand"
     sites: str = "Proposed sites"
+    suggested: str = "Workers' suggestions (there should be a station here)"
+    suggestions_here: str = "Suggestions in this 250 m cell"
     legend: str = "Legend"
     district: str = "District"
     share_before: str = "Covered before"
@@ -105,7 +108,10 @@ def share_colour(share: float) -> str:
 
 
 def legend_items(
-    text: MapText, with_sites: bool, kinds: tuple[str, ...] = tuple(STATION_COLOURS)
+    text: MapText,
+    with_sites: bool,
+    kinds: tuple[str, ...] = tuple(STATION_COLOURS),
+    with_suggested: bool = False,
 ) -> list[dict[str, Any]]:
     """The legend's rows: choropleth classes, then one symbol per overlay (and ``kinds``)."""
     edges = (0.0, *SHARE_BINS, 1.0)
@@ -123,4 +129,6 @@ def legend_items(
     items.append({"type": "ramp", "colours": list(HEAT_COLOURS), "label": text.uncovered})
     if with_sites:
         items.append({"type": "dot", "colour": SITE_COLOUR, "label": text.sites, "big": True})
+    if with_suggested:
+        items.append({"type": "dot", "colour": SUGGESTED_COLOUR, "label": text.suggested})
     return items

@@ -86,6 +86,7 @@ def summary(plan: Plan) -> dict[str, Any]:
             "description": plan.demand_description,
             "modelled": plan.request.demand_path is None,
         },
+        "suggested": plan.suggested,
     }
 
 

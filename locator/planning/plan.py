@@ -22,6 +22,7 @@ from locator import demand as demand_models
 from locator.errors import BadQuery
 from locator.geodesy import distance_m, ecef_m
 from locator.index import Filters, StationIndex
+from locator.planning import suggested
 from locator.planning.demand_points import from_points
 from locator.planning.inputs import (
     Candidates,
@@ -61,6 +62,9 @@ class PlanRequest:
     exclusions_path: Path | None = None
     exclusions_crs: str | None = None
     time_limit_s: float = 60.0
+    # workers' suggestions (cell centre lon, lat, count) added to the demand at this weight
+    suggestion_weight: float = 0.0
+    suggestions: tuple[tuple[float, float, int], ...] = ()
 
     @property
     def station_kind(self) -> str:
@@ -84,6 +88,7 @@ class Plan:
     uncovered: pd.DataFrame
     demand_description: str
     seconds: float
+    suggested: dict[str, float | int | None] | None = None  # see _suggested_summary
 
 
 def _noop(stage: str, fraction: float) -> None:
@@ -105,7 +110,10 @@ def run_plan(
     if request.resolved_radius_m <= 0 or request.new < 1:
         raise BadQuery("radius_m must be > 0 and new must be at least 1.")
     progress("demand", 0.05)
-    demand = request_demand(request, data_dir)
+    with_suggested = suggested.with_suggestions(
+        request_demand(request, data_dir), request.suggestions, request.suggestion_weight, regions
+    )
+    demand = with_suggested.demand
     filters = Filters(kind=request.station_kind, amenities=request.amenities)
     progress("existing coverage", 0.15)
     before = coverage.station_coverage(demand, index, filters, request.resolved_radius_m)
@@ -147,7 +155,23 @@ def run_plan(
         _uncovered(demand, after),
         demand.description,
         time.perf_counter() - start,
+        _suggested_summary(request, with_suggested, already, after),
     )
+
+
+def _suggested_summary(
+    request: PlanRequest, found: suggested.SuggestedDemand, before: np.ndarray, after: np.ndarray
+) -> dict[str, float | int | None] | None:
+    """How many suggestions the plan used, at what weight, and the share (0–1) of their
+    weight covered before and after; None when the plan used none."""
+    if request.suggestion_weight <= 0:
+        return None
+    return {
+        "count": found.count,
+        "weight": request.suggestion_weight,
+        "covered_share_before": suggested.covered_share(found, before),
+        "covered_share_after": suggested.covered_share(found, after),
+    }
 
 
 def site_count(

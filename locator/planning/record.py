@@ -41,6 +41,8 @@ def request_json(request: PlanRequest) -> dict[str, Any]:
             value = UPLOADED
         elif f.name == "quotas":
             value = {k: list(v) for k, v in value.items()}
+        elif f.name == "suggestions":
+            value = [list(cell) for cell in value]
         elif isinstance(value, tuple):
             value = list(value)
         out[f.name] = value
@@ -58,6 +60,7 @@ def request_from_json(data: dict[str, Any], uploads: dict[str, Path] | None = No
         found[key] = (uploads or {}).get(name, Path(UPLOADED)) if given else None
     found["amenities"] = tuple(found["amenities"])
     found["quotas"] = {k: (v[0], v[1]) for k, v in found["quotas"].items()}
+    found["suggestions"] = tuple(tuple(cell) for cell in found.get("suggestions", ()))
     return PlanRequest(**found)
 
 
@@ -87,6 +90,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "uncovered": _frame_json(plan.uncovered),
         "demand_description": plan.demand_description,
         "seconds": plan.seconds,
+        "suggested": plan.suggested,
     }
 
 
@@ -114,4 +118,5 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
         uncovered=_frame(data["uncovered"]),
         demand_description=data["demand_description"],
         seconds=data["seconds"],
+        suggested=data.get("suggested"),
     )

@@ -30,6 +30,7 @@ MAX_SPACING_M = 50_000.0
 MAX_TIME_LIMIT_S = 300.0
 DEFAULT_TIME_LIMIT_S = 60.0
 MAX_NAME_CHARS = 120
+MAX_SUGGESTION_WEIGHT = 1_000_000.0  # people-equivalents one suggestion may stand for
 PLAN_FIELDS = (
     "name",
     "region",
@@ -40,6 +41,7 @@ PLAN_FIELDS = (
     "min_spacing_m",
     "quotas",
     "time_limit_s",
+    "suggestion_weight",
     "demand_crs",
     "candidates_crs",
     "exclusions_crs",
@@ -144,4 +146,13 @@ def read_plan_request(
         exclusions_path=files.get("exclusions"),
         exclusions_crs=params.text(options.get("exclusions_crs"), "exclusions_crs"),
         time_limit_s=limit or DEFAULT_TIME_LIMIT_S,
+        suggestion_weight=_suggestion_weight(options.get("suggestion_weight")),
     )
+
+
+def _suggestion_weight(value: Any) -> float:
+    """How much one suggestion weighs in the demand, 0 (not used, the default) or more."""
+    found = params.text(value, "suggestion_weight")
+    if not found:
+        return 0.0
+    return params.parse_float("suggestion_weight", found, 0, MAX_SUGGESTION_WEIGHT)

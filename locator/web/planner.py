@@ -35,12 +35,13 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from locator import coverage, params
+from locator.db import suggestions
 from locator.demand import MIXED_TOTALS, POINT_TOTALS, SHARE_TOTALS
 from locator.errors import BadQuery, NotFound
 from locator.maps import folium_map, layers
 from locator.maps.style import TILES, MapText
 from locator.names import english
-from locator.planning import export
+from locator.planning import export, suggested
 from locator.planning.plan import REGION_KIND, Plan, default_radius_m
 from locator.planning.registry import JobStatus
 from locator.planning.request import (
@@ -117,6 +118,8 @@ def map_text() -> MapText:
         covered=_("Covered area"),
         uncovered=_("Uncovered demand"),
         sites=_("Proposed sites"),
+        suggested=_("Workers' suggestions (there should be a station here)"),
+        suggestions_here=_("Suggestions in this 250 m cell"),
         legend=_("Legend"),
         district=_("District"),
         share_before=_("Covered before"),
@@ -272,8 +275,24 @@ def _table(frame: pd.DataFrame) -> dict[str, Any]:
     return {"rows": rows, "totals": totals}
 
 
-def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[str, Any]]:
-    """The map and the district table of ``query`` (or of ``plan``, when given)."""
+def _suggested_cells(plan: Plan | None) -> tuple[suggested.SuggestedCell, ...]:
+    """The suggestions a plan used, or (without a plan) every suggestion made so far."""
+    if plan is not None:
+        return plan.request.suggestions
+    return suggested.cells((s.lon, s.lat) for s in suggestions.all_suggestions(state().engine))
+
+
+def _suggested_frame(cells: tuple[suggested.SuggestedCell, ...]) -> pd.DataFrame | None:
+    if not cells:
+        return None
+    return pd.DataFrame(list(cells), columns=["lon", "lat", "count"])
+
+
+def _build(
+    query: Query, plan: Plan | None, cells: tuple[suggested.SuggestedCell, ...]
+) -> tuple[folium_map.MapParts, dict[str, Any]]:
+    """The map and the district table of ``query`` (or of ``plan``, when given), with the
+    workers' suggested ``cells``."""
     st = state()
     demand = st.planner.demand.get(query.region)
     own_points = plan is not None and plan.request.demand_path is not None
@@ -303,6 +322,7 @@ def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[s
         sites=None if plan is None else plan.sites,
         uncovered=None if plan is None else plan.uncovered,
         station_kinds=(query.kind,),
+        suggested=_suggested_frame(cells),
     )
     built = folium_map.build_map(
         map_data,
@@ -312,6 +332,9 @@ def _build(query: Query, plan: Plan | None) -> tuple[folium_map.MapParts, dict[s
         text=map_text(),
     )
     table = _table(frame) | {"demand": POINT_TOTALS if own_points else demand.totals}
+    by_district = i18n.with_place_names(suggested.by_district(cells, st.regions), lang)
+    in_region = by_district["district_adcode"].isin(polygons["district_adcode"].astype(str))
+    table["suggested"] = by_district[in_region].to_dict("records")
     for row in table["rows"]:
         row["modelled"] = not own_points and str(row["district_adcode"]) in demand.modelled
     return folium_map.map_parts(built), table
@@ -389,13 +412,15 @@ def planner() -> Any:
         except NotFound as exc:
             error, status = exc.message, 404
     plan = st.planner.plans.plan(job.id) if job is not None and job.status == "done" else None
-    cache_key = (query, None if plan is None or job is None else job.id, current_lang())
+    cells = _suggested_cells(plan)  # read here: the map is drawn in a child process
+    plan_id = None if plan is None or job is None else job.id
+    cache_key = (query, plan_id, current_lang(), hash(cells))
     found = st.planner_maps.get(cache_key)
     if found is None:
         charge()
         st.planner.demand.get(query.region)  # built here, where it is kept for the next map
         data()  # the served version, pinned for this request before the child reads it
-        found = render(lambda: _build(query, plan), "drawing the planner's map")
+        found = render(lambda: _build(query, plan, cells), "drawing the planner's map")
         st.planner_maps.put(cache_key, found)
     parts, table = found
     allow_tiles(query.tiles)
@@ -426,13 +451,19 @@ def planner() -> Any:
 def _form_values(job: JobStatus | None) -> dict[str, str]:
     """The plan fields of the form: the loaded plan's, else the query string's."""
     if job is None:
-        return {k: request.args.get(k, "") for k in ("new", "quotas", "time_limit_s")}
+        fields = ("new", "quotas", "time_limit_s", "suggestion_weight")
+        return {k: request.args.get(k, "") for k in fields}
     r = job.request
     quotas = "\n".join(
         f"{code},{'' if lo is None else lo},{'' if hi is None else hi}"
         for code, (lo, hi) in r.quotas.items()
     )
-    return {"new": str(r.new), "quotas": quotas, "time_limit_s": f"{r.time_limit_s:g}"}
+    return {
+        "new": str(r.new),
+        "quotas": quotas,
+        "time_limit_s": f"{r.time_limit_s:g}",
+        "suggestion_weight": f"{r.suggestion_weight:g}",
+    }
 
 
 def _markup(parts: folium_map.MapParts) -> dict[str, Markup]:

@@ -13,6 +13,7 @@ request deadline to read and check (:mod:`locator.web.work`) is not queued (503)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import shutil
@@ -23,8 +24,9 @@ from typing import Any
 from flask import Blueprint, Response, g, request, url_for
 
 from locator import params
+from locator.db import suggestions
 from locator.errors import BadQuery
-from locator.planning import export
+from locator.planning import export, suggested
 from locator.planning.plan import PlanRequest
 from locator.planning.registry import JobStatus
 from locator.planning.request import (
@@ -129,6 +131,14 @@ def submit_plan() -> Any:
                     items: {type: integer, minimum: 0, nullable: true}
                 time_limit_s: {type: number, minimum: 0, exclusiveMinimum: true,
                                maximum: 300, default: 60}
+                suggestion_weight:
+                  type: number
+                  minimum: 0
+                  maximum: 1000000
+                  default: 0
+                  description: 'add the workers'' suggestions ("there should be a station
+                    here", POST /api/v1/suggestions) to the demand, each weighing this much;
+                    0 or absent: not used. The plan keeps the suggestions it used.'
                 demand_crs: {type: string, example: gcj02}
                 candidates_crs: {type: string, example: 'EPSG:4326'}
                 exclusions_crs: {type: string, example: wgs84}
@@ -206,6 +216,10 @@ def submit_plan() -> Any:
     try:  # the files go into the database with the plan; this copy is only for checking
         options = _options()
         plan_request = read_plan_request(options, _saved_uploads(folder), st.regions)
+        if plan_request.suggestion_weight > 0:  # today's suggestions, kept with the plan
+            found = suggestions.all_suggestions(st.engine)
+            cells = suggested.cells((s.lon, s.lat) for s in found)
+            plan_request = dataclasses.replace(plan_request, suggestions=cells)
         job_id = st.planner.queue(
             plan_request,
             actor=g.identity.name,
@@ -240,6 +254,8 @@ def _request_json(plan_request: PlanRequest) -> dict[str, Any]:
         "demand": "uploaded file" if plan_request.demand_path else "default model",
         "candidates": "uploaded file" if plan_request.candidates_path else "demand cells",
         "exclusions": "uploaded file" if plan_request.exclusions_path else None,
+        "suggestion_weight": plan_request.suggestion_weight,
+        "suggestions": sum(n for _, _, n in plan_request.suggestions),
     }
 
 

@@ -135,6 +135,9 @@
       quotas: parseQuotas(String(data.get("quotas") || ""))
     };
     if (data.get("time_limit_s")) { body.time_limit_s = Number(data.get("time_limit_s")); }
+    if (Number(data.get("suggestion_weight")) > 0) {
+      body.suggestion_weight = Number(data.get("suggestion_weight"));
+    }
     return body;
   }
 

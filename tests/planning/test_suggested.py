@@ -3,14 +3,21 @@ the share of them a set of sites covers (by hand, on the three-station fixture's
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+from pyproj import Geod
 
-from locator import coverage
+from locator import coverage, create_app
 from locator.planning import suggested
 from locator.planning.demand_points import from_points
-from tests.conftest import DATA, DEMAND_CSV
+from locator.planning.plan import Plan, PlanRequest, run_plan
+from locator.planning.record import plan_from_json, plan_json
+from locator.web.state import state_of
+from tests.conftest import DATA, DEMAND_CSV, TINY_CSV, write_dataset
 
+GEOD = Geod(ellps="WGS84")
 # Eight suggestions in one cell far from every station (昌平区), and one in 朝阳区.
 FAR = (116.2304, 40.2201)
 CLUSTER = [FAR] * 8 + [(116.5001, 39.9201)]
@@ -63,3 +70,40 @@ def test_counts_per_district(regions) -> None:
         {"district_adcode": "110105", "district_name": "朝阳区", "suggestions": 1},
     ]
     assert suggested.by_district((), regions).empty
+
+
+@pytest.fixture()
+def served(tmp_path):
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": write_dataset(tmp_path / "data", TINY_CSV),
+         "STORE": tmp_path / "x"}
+    )  # fmt: skip
+    (tmp_path / "demand.csv").write_text(DEMAND_CSV, encoding="utf-8")
+    return state_of(app), tmp_path / "demand.csv"
+
+
+def plan_with(served, weight: float) -> Plan:
+    st, demand = served
+    request = PlanRequest(region="beijing", new=2, demand_path=demand, time_limit_s=5,
+                          suggestion_weight=weight, suggestions=suggested.cells(CLUSTER))  # fmt: skip
+    return run_plan(request, data_dir=st.settings["DATA_DIR"], index=st.live.current().index,
+                    regions=st.regions)  # fmt: skip
+
+
+def test_a_cluster_of_suggestions_far_from_any_station_gets_a_site(served) -> None:
+    def metres_to_far(plan: Plan) -> list[float]:
+        return [
+            float(GEOD.inv(lon, lat, *FAR)[2])
+            for lon, lat in plan.sites[["lon", "lat"]].itertuples(index=False)
+        ]
+
+    without = plan_with(served, 0.0)
+    assert min(metres_to_far(without)) > 10_000 and without.suggested is None
+    found = plan_with(served, 10.0)
+    assert min(metres_to_far(found)) < 1  # the suggested cell itself is a candidate
+    assert found.suggested == {"count": 9, "weight": 10.0, "covered_share_before": 0.0,
+                               "covered_share_after": pytest.approx(80 / 90)}  # fmt: skip
+    assert "plus 9 worker suggestions" in found.demand_description
+    again = plan_from_json(json.loads(json.dumps(plan_json(found))))
+    assert again.request.suggestions == found.request.suggestions
+    assert again.suggested == found.suggested

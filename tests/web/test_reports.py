@@ -167,3 +167,49 @@ def test_nearest_can_keep_only_recently_confirmed_stations(site) -> None:
     url = "/api/v1/nearest?lat=39.913&lon=116.418&k=3&confirmed_months=1"
     assert reader.get(url).json["numberMatched"] == 3  # all listed by today's first import
     assert_error(reader.get(url.replace("=1", "=0")), 400, "confirmed_months")
+
+
+def test_a_plan_can_take_the_suggestions_as_demand(tmp_path) -> None:
+    from tests.conftest import make_plan_app, stop_plans
+    from tests.web.test_plans import poll, post_tiny_plan
+
+    app = make_plan_app(tmp_path)
+    try:
+        far = {"lon": 116.2304, "lat": 40.2201, "needs": ["toilet"]}  # 昌平区, no station near
+        for n in range(8):
+            rider = client_at(app, f"10.0.3.{n}")
+            assert rider.post("/api/v1/suggestions", json=far).status_code == 201
+        api = app.test_client()
+        answer = post_tiny_plan(api, suggestion_weight="10")
+        assert answer.status_code == 202, answer.json
+        body = poll(api, answer.json["url"])
+        assert body["status"] == "done", body
+        assert body["request"]["suggestion_weight"] == 10 and body["request"]["suggestions"] == 8
+        assert body["summary"]["suggested"] == {
+            "count": 8, "weight": 10.0, "covered_share_before": 0.0, "covered_share_after": 1.0
+        }  # fmt: skip
+        plain = poll(api, post_tiny_plan(api).json["url"])
+        assert plain["summary"]["suggested"] is None and plain["request"]["suggestions"] == 0
+    finally:
+        stop_plans(app)
+
+
+def test_the_planner_shows_suggestions_as_their_own_layer_with_counts(tmp_path) -> None:
+    from tests.conftest import make_plan_app, stop_plans
+
+    app = make_plan_app(tmp_path)
+    try:
+        planner = app.test_client()
+        empty = planner.get("/planner?lang=en").get_data(as_text=True)
+        assert 'id="suggested-none"' in empty and "Workers&#39; suggestions (there" not in empty
+        for lon, lat in ((116.2304, 40.2201), (116.2305, 40.2202), (116.5001, 39.9201)):
+            body = {"lon": lon, "lat": lat, "needs": ["water"]}
+            assert app.test_client().post("/api/v1/suggestions", json=body).status_code == 201
+        page = planner.get("/planner?lang=en").get_data(as_text=True)
+        table = page[page.index('id="suggested-table"') :]
+        assert "Changping" in table and "Chaoyang" in table
+        assert "<td>2</td>" in table and "<td>1</td>" in table
+        assert "Suggestions in this 250 m cell" in page  # the layer's tooltip
+        assert 'id="suggestion_weight"' in page
+    finally:
+        stop_plans(app)
