@@ -150,10 +150,6 @@ class Regions:
         """The districts (counties) of one loaded region."""
         return self.districts[self.districts["region"] == key]
 
-    def info(self, key: str) -> RegionInfo:
-        """Name, adcode, level and type of one loaded region."""
-        return region_info(key)
-
     def locate(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Row of ``districts`` that contains each point, or -1 outside the region.
 
