@@ -158,12 +158,34 @@ def data() -> None:
 
 
 @data.command("build")
-@click.option("--seed", type=int, default=20221, show_default=True)
-def data_build(seed: int) -> None:
-    """Generate the synthetic default stations into data/stations/."""
+@click.option("--seed", type=int, default=None, help="Default: 20221, or 2024 with --national.")
+@click.option(
+    "--national",
+    is_flag=True,
+    help="186,000 SYNTHETIC stations across China, to --out (never loaded by default).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("instance") / "national_synthetic_stations.csv",
+    show_default=True,
+    help="With --national: the file to write.",
+)
+def data_build(seed: int | None, national: bool, out: Path) -> None:
+    """Generate the synthetic default stations into data/stations/ (or, with --national,
+    the national scale-test stations into --out)."""
+    data_dir = config.from_environment()["DATA_DIR"]
+    if national:
+        from locator.stations.national import build_national
+
+        seed = 2024 if seed is None else seed
+        path = build_national(data_dir, out, seed=seed)
+        click.echo(f"wrote {path} (186,000 SYNTHETIC national stations, seed {seed})")
+        return
     from locator.stations.synthetic import build_default
 
-    path = build_default(config.from_environment()["DATA_DIR"], seed=seed)
+    seed = 20221 if seed is None else seed
+    path = build_default(data_dir, seed=seed)
     click.echo(f"wrote {path} (synthetic stations, seed {seed})")
 
 

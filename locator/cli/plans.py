@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from locator.cli.national import NATIONAL, is_national, plan_china
 from locator.errors import BadQuery, DataError, LocatorError
 from locator.index import Filters
 from locator.regions import region_key
@@ -37,7 +38,7 @@ class RegionParam(click.ParamType):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         try:
-            return region_key(str(value))
+            return NATIONAL if is_national(str(value)) else region_key(str(value))
         except BadQuery as exc:
             self.fail(exc.message, param, ctx)
 
@@ -170,7 +171,14 @@ def plan(
     time_limit_s: float,
     out: Path,
 ) -> None:
-    """Choose where NEW stations should go to cover the most demand, and write them to --out."""
+    """Choose where NEW stations should go to cover the most demand, and write them to --out.
+    ``--region china`` plans every province at once on Dask (:mod:`locator.cli.national`)."""
+    if region == NATIONAL:
+        try:
+            plan_china(new=new, radius_m=radius_m, kind=kind, time_limit_s=time_limit_s, out=out)
+        except LocatorError as exc:
+            raise click.ClickException(exc.message) from exc
+        return
     from locator import params
     from locator.planning import export
     from locator.planning.plan import PlanRequest
