@@ -36,13 +36,14 @@ from __future__ import annotations
 import contextlib
 import resource
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, as_completed
 
 from locator import boundaries
 from locator.errors import BadQuery
@@ -164,11 +165,12 @@ def run_national(
     codes = province_codes(request)
     if request.new < 1 or request.radius_m < 2 * request.cell_size_m:
         raise BadQuery("new must be at least 1 and radius_m at least twice the cell size.")
+    run = uuid.uuid4().hex[:8]  # keys of this run only: a shared scheduler keeps others'
     with connect(request) as client:
         progress("demand and coverage", 0.05)
         lon, lat = client.scatter([station_lon, station_lat], broadcast=True)
         built = [
-            client.submit(_prepare, data_dir, c, request, lon, lat, key=f"prepare-{c}")
+            client.submit(_prepare, data_dir, c, request, lon, lat, key=f"prepare-{c}-{run}")
             for c in codes
         ]
         greedy = [client.submit(provinces.greedy_gains, b, request.new) for b in built]
@@ -176,9 +178,18 @@ def run_national(
         progress("sharing out", 0.5)
         shares = allocate([g for g, _ in curves], request.new)
         solved = [
-            client.submit(provinces.solve, b, int(k), request.time_limit_s, request.new)
-            for b, k in zip(built, shares, strict=True)
+            client.submit(
+                provinces.solve,
+                b,
+                int(k),
+                request.time_limit_s,
+                request.new,
+                key=f"solve-{c}-{run}",
+            )
+            for b, k, c in zip(built, shares, codes, strict=True)
         ]
+        for done, future in enumerate(as_completed(solved), start=1):
+            progress(f"planned {str(future.key).split('-')[1]}", 0.5 + 0.5 * done / len(solved))
         outcomes: list[Outcome] = client.gather(solved)
         peaks = tuple(client.run(_peak_rss_mb).values())
         workers = len(peaks)
