@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -42,10 +43,16 @@ class StationTable:
 
     def row_of(self, station_id: str) -> int:
         """Position of ``station_id``; raise NotFound when there is none."""
-        hits = np.flatnonzero(self.frame["id"].to_numpy() == station_id)
-        if len(hits) == 0:
+        row = self._rows.get(station_id)
+        if row is None:
             raise NotFound(f"no station with id {station_id!r}.")
-        return int(hits[0])
+        return row
+
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        """Each id's first row, built on first use (a race builds it twice, harmlessly)."""
+        ids = self.frame["id"].tolist()
+        return dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
 
     def counts_by_kind(self) -> dict[str, int]:
         counts = self.frame["kind"].value_counts()
