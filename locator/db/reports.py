@@ -32,7 +32,7 @@ from locator import amenities
 from locator.db.datasets import StationChange, derive_version
 from locator.db.models import AuditEntry, StationReport, utc_now
 from locator.db.session import take_write_lock, transaction
-from locator.errors import BadQuery, Conflict, NotFound, TooBusy
+from locator.errors import BadQuery, Conflict, NotFound
 
 KINDS: tuple[str, ...] = (
     "open_as_listed",
@@ -118,30 +118,6 @@ def clean_comment(value: object) -> str:
     if len(text) > COMMENT_MAX_CHARS:
         raise BadQuery(f"comment must be at most {COMMENT_MAX_CHARS} characters.")
     return text
-
-
-def add_report(engine: Engine, report: NewReport, client: str, daily_cap: int) -> Report:
-    """Store ``report``; TooBusy (429) when ``client`` already sent ``daily_cap`` reports
-    about this station today (the client hash changes daily)."""
-    with transaction(engine) as session:
-        sent = session.scalar(
-            select(func.count()).where(
-                StationReport.station_id == report.station_id, StationReport.client == client
-            )
-        )
-        if (sent or 0) >= daily_cap:
-            raise TooBusy(
-                f"this client has sent {daily_cap} reports about this station today; "
-                "thank you, try again tomorrow.",
-                retry_after_s=_seconds_to_midnight_utc(),
-            )
-        row = StationReport(
-            station_id=report.station_id, kind=report.kind, amenity=report.amenity,
-            comment=report.comment, near=report.near, client=client,
-        )  # fmt: skip
-        session.add(row)
-        session.flush()
-        return _report(row)
 
 
 def summary(engine: Engine, station_id: str, flag_clients: int) -> Summary:
@@ -309,7 +285,7 @@ def _as_utc(at: dt.datetime) -> dt.datetime:
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
-def _seconds_to_midnight_utc() -> int:
+def seconds_to_midnight_utc() -> int:
     now = utc_now()
     midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
     return max(1, int((midnight - now).total_seconds()))

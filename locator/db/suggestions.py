@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Table, func, insert, select
 
 from locator import coords
-from locator.db.models import SiteSuggestion
+from locator.db import group_commit
+from locator.db.models import SiteSuggestion, utc_now
 from locator.db.session import transaction
 from locator.errors import BadQuery, TooBusy
 
@@ -60,22 +62,55 @@ def parse_needs(value: object) -> tuple[str, ...]:
 def add_suggestion(
     engine: Engine, lon: float, lat: float, needs: tuple[str, ...], client: str, daily_cap: int
 ) -> Suggestion:
-    """Store a suggestion at the cell of (``lon``, ``lat``); TooBusy (429) when ``client``
-    already made ``daily_cap`` today (the client hash changes daily)."""
+    """Store a suggestion at the cell of (``lon``, ``lat``) (committed when this returns);
+    TooBusy (429) when ``client`` already made ``daily_cap`` today (the client hash changes
+    daily). Group-committed like reports (:mod:`locator.db.report_writer`), the cap exact
+    across threads and processes."""
     cell, centre_lon, centre_lat = snap(lon, lat)
-    with transaction(engine) as session:
-        made = session.scalar(select(func.count()).where(SiteSuggestion.client == client))
-        if (made or 0) >= daily_cap:
-            raise TooBusy(
-                f"this client has suggested {daily_cap} places today; thank you, try again "
+    row = {"cell": cell, "lon": centre_lon, "lat": centre_lat, "needs": list(needs),
+           "client": client, "hidden": False}  # fmt: skip
+    return group_commit.writer(engine, "suggestions", _store).submit((row, daily_cap))
+
+
+def _store(
+    connection: Connection, batch: Sequence[tuple[dict[str, Any], int]]
+) -> list[Suggestion | Exception]:
+    """One batch of :func:`add_suggestion`, inside the writer's transaction."""
+    group_commit.lock_pairs(connection, (f"suggestion\0{row['client']}" for row, _ in batch))
+    table = cast(Table, SiteSuggestion.__table__)
+    clients = sorted({row["client"] for row, _ in batch})
+    made: Counter[str] = Counter(
+        dict(
+            connection.execute(
+                select(table.c.client, func.count())
+                .where(table.c.client.in_(clients))
+                .group_by(table.c.client)
+            ).all()
+        )
+    )
+    now, rows = utc_now(), []
+    answers: list[Suggestion | Exception | None] = []
+    for row, cap in batch:
+        if made[row["client"]] >= cap:
+            answers.append(TooBusy(
+                f"this client has suggested {cap} places today; thank you, try again "
                 "tomorrow.",
                 retry_after_s=3600,
-            )
-        row = SiteSuggestion(cell=cell, lon=centre_lon, lat=centre_lat, needs=list(needs),
-                             client=client)  # fmt: skip
-        session.add(row)
-        session.flush()
-        return _suggestion(row)
+            ))  # fmt: skip
+            continue
+        made[row["client"]] += 1
+        rows.append({**row, "created_at": now})
+        answers.append(None)
+    returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = iter(connection.execute(returning, rows).scalars() if rows else ())
+    stored = iter(rows)
+    return [
+        answer if answer is not None else _stored(next(ids), next(stored)) for answer in answers
+    ]
+
+
+def _stored(suggestion_id: int, row: dict[str, Any]) -> Suggestion:
+    return Suggestion(suggestion_id, row["lon"], row["lat"], tuple(row["needs"]), row["created_at"])
 
 
 def all_suggestions(engine: Engine, needs: Sequence[str] = ()) -> list[Suggestion]:

@@ -20,7 +20,7 @@ import numpy as np
 from flask import Blueprint, current_app, jsonify, request
 
 from locator import params
-from locator.db import reports, suggestions
+from locator.db import report_writer, reports, suggestions
 from locator.db.models import utc_now
 from locator.errors import BadQuery, LocatorError
 from locator.schema import CONFIRMED
@@ -106,7 +106,7 @@ def add_report(station_id: str) -> Any:
                   "created": utc_now().isoformat(timespec="seconds")}  # fmt: skip
         return jsonify({"ok": True, "report": stored}), 201
     cap = int(state().settings["REPORTS_DAILY_CAP"])
-    found = reports.add_report(state().engine, report, client_hash(), cap)
+    found = report_writer.add_report(state().engine, report, client_hash(), cap)
     stored = {"id": found.id, "station": found.station_id, "kind": found.kind,
               "created": found.created_at.isoformat(timespec="seconds")}  # fmt: skip
     return jsonify({"ok": True, "report": stored}), 201

@@ -4,15 +4,17 @@ moderation (a confirm makes a new dataset version; SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from sqlalchemy import select
 
-from locator.db import reports
+from locator.db import group_commit, report_writer, reports
 from locator.db.audit import audit_log
 from locator.db.datasets import load_version, served_version
 from locator.db.imports import import_file
-from locator.db.models import utc_now
-from locator.db.session import upgrade
+from locator.db.models import StationReport, utc_now
+from locator.db.session import transaction, upgrade
 from locator.errors import BadQuery, Conflict, NotFound, TooBusy
 
 BASE = (
@@ -36,7 +38,7 @@ def report(station: str = "a1", kind: str = "closed_for_good", **body) -> report
 
 
 def add(engine, client: str, new: reports.NewReport | None = None, cap: int = 3):
-    return reports.add_report(engine, new or report(), client, cap)
+    return report_writer.add_report(engine, new or report(), client, cap)
 
 
 def served_frame(engine):
@@ -75,6 +77,73 @@ def test_one_client_may_send_only_the_daily_cap_about_one_station(served) -> Non
     assert refused.value.retry_after_s >= 1
     add(served, "client-2")  # another client
     add(served, "client-1", report("a2"))  # another station
+
+
+def test_simultaneous_reports_from_one_client_never_exceed_the_cap(served) -> None:
+    """Twenty threads at once, one client, one station: three stored, the rest refused,
+    however the writer batches them."""
+    answers: list[object] = []
+    start = threading.Barrier(20)
+
+    def send() -> None:
+        start.wait()
+        try:
+            answers.append(add(served, "client-1"))
+        except TooBusy as refused:
+            answers.append(refused)
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = [a for a in answers if isinstance(a, reports.Report)]
+    assert len(stored) == 3 and len(answers) == 20
+    assert reports.summary(served, "a1", flag_clients=2).counts == {"closed_for_good": 3}
+
+
+def test_a_batch_stores_every_accepted_report_exactly_once(served) -> None:
+    """Many clients' reports in one batch, some over the cap: each accepted one is stored
+    once with what was sent, under the id it was answered with."""
+    sent = [
+        (
+            f"client-{n % 7}",
+            report(
+                ("a1", "a2")[n % 2],
+                reports.KINDS[n % 8]
+                if reports.KINDS[n % 8] not in reports.AMENITY_KINDS
+                else "great",
+            ),
+        )
+        for n in range(60)
+    ]
+    writer = group_commit.writer(served, "reports", report_writer._store_reports)
+    writer.window_s = 0.2  # everything below lands in one or two batches
+    answers: dict[int, object] = {}
+
+    def send(n: int) -> None:
+        client, new = sent[n]
+        try:
+            answers[n] = report_writer.add_report(served, new, client, 3)
+        except TooBusy as refused:
+            answers[n] = refused
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(len(sent))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    writer.window_s = 0.0
+    accepted = {n: a for n, a in answers.items() if isinstance(a, reports.Report)}
+    assert len(accepted) == 7 * 2 * 3  # 7 clients, 2 stations, a cap of 3
+    with transaction(served) as session:
+        rows = {row.id: row for row in session.scalars(select(StationReport))}
+    assert sorted(rows) == sorted(a.id for a in accepted.values())  # once each, nothing else
+    for n, found in accepted.items():
+        client, new = sent[n]
+        row = rows[found.id]
+        assert (row.client, row.station_id, row.kind) == (client, new.station_id, new.kind)
+        assert (found.station_id, found.kind) == (new.station_id, new.kind)
 
 
 def test_the_summary_counts_kinds_and_shows_only_confirmed_comments(served) -> None:

@@ -4,6 +4,8 @@ admin API that confirms (the station leaves the served data)."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from locator import create_app
@@ -110,6 +112,27 @@ def test_one_station_takes_three_reports_a_day_from_one_client(site) -> None:
     for _ in range(3):
         assert report(client).status_code == 201
     assert_error(report(client), 429, "3 reports about this station today")
+
+
+def test_simultaneous_reports_from_one_client_never_exceed_the_daily_cap(site) -> None:
+    """Five requests at once (within the budget of 5) from one client about one station:
+    three stored, two refused, whatever the writer's batches."""
+    start = threading.Barrier(5)
+    statuses: list[int] = []
+
+    def send() -> None:
+        client = client_at(site, "10.0.0.6")
+        start.wait()
+        statuses.append(report(client).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 201, 201, 429, 429]
+    summary = site.test_client().get("/api/v1/stations/t1/reports").json
+    assert summary["counts"]["great"] == 3
 
 
 def test_closed_reports_from_two_clients_flag_the_station_until_confirmed(site) -> None:
