@@ -91,6 +91,11 @@ def register(app: Flask, settings: dict[str, Any]) -> None:
         in_memory_fallback_enabled=True,
         headers_enabled=False,
     )
+    # Only the charge functions count, and there are no default or application limits:
+    # the limiter's check before every request (nearest included) found nothing to count
+    # yet cost a second pass over the limits of every charged route (Flask-Limiter
+    # remembers which routes called a charge function, its "endpoint hints").
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     limits = {
         "expensive": str(settings["RATELIMIT_EXPENSIVE"]),
         "sign-in": str(settings["RATELIMIT_SIGN_IN"]),
