@@ -8,7 +8,8 @@ would end after ``--max-seconds`` are not started, so at most about 6)::
 
     options: [--database postgresql|sqlite] [--postgres URL] [--rounds 3] [--rate 200]
              [--seconds 30] [--nearest-connections 2] [--think-ms 20]
-             [--max-seconds 330] [--seed 14] [--note TEXT] [--no-record]
+             [--max-seconds 330] [--seed 14] [--ratelimit-storage URL|memory]
+             [--note TEXT] [--no-record]
 
 Needs ``wrk`` (https://github.com/wg/wrk) on the PATH (``apt-get install -y wrk``) and, for
 the default ``--database postgresql``, a PostgreSQL server that lets user ``postgres`` in
@@ -31,9 +32,16 @@ with ``LOCATOR_TRUSTED_PROXIES=1`` (as behind one nginx) and every report carrie
 ``X-Forwarded-For`` address of its own (``10.<round>.<n / 256>.<n % 256>``), while
 ``LOCATOR_RATELIMIT_REPORTS`` ("10 per minute;60 per day") and
 ``LOCATOR_REPORTS_DAILY_CAP`` (3) keep their defaults (any set in the environment is
-removed). So the real budget is charged for every report (Flask-Limiter, ``memory://``,
-per worker) and the daily cap is counted in the database, but no rider exceeds either:
-every report should be answered 201, and any other answer counts against the verdict.
+removed). So the real budget is charged for every report and the daily cap is counted in
+the database, but no rider exceeds either: every report should be answered 201, and any
+other answer counts against the verdict.
+
+The budget is counted where a multi-worker deployment should count it (README,
+"Operations"): in Redis, ``--ratelimit-storage`` (default ``redis://127.0.0.1:6379/14``,
+that database flushed before the server starts and after it stops, so the Redis must be
+one the run may empty), shared by the workers. ``--ratelimit-storage memory`` counts it in
+each worker's memory instead (``memory://``, as before 2026-12-03's "after group commit"
+run), whose sweep of every key costs more CPU the more clients there are.
 
 Phases, each round running both (the order alternates from round to round):
 
@@ -158,6 +166,17 @@ REPORT_TIMEOUT_S = 60.0  # gunicorn's own worker timeout (gunicorn.conf.py)
 WRK_TIMEOUT_S = 2
 STATIONS = 1000  # reports go to stations drawn from the first this many
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+DEFAULT_RATELIMIT_STORAGE = "redis://127.0.0.1:6379/14"
+
+
+def flush_redis(url: str) -> None:
+    """Empty the Redis database ``url`` names (nothing for ``memory://``)."""
+    if url.startswith(("redis://", "rediss://")):
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+
+
 WARM_UP_REPORTS = 20
 
 # wrk: nearest at seeded random points, each connection pausing think_ms after every
@@ -787,6 +806,9 @@ def subsection(
     args: argparse.Namespace, tables: tuple[str, str], goals: list[str], runs: list[PhaseRun]
 ) -> str:
     opts = f" --database {args.database}" if args.database != "postgresql" else ""
+    if args.ratelimit_storage != DEFAULT_RATELIMIT_STORAGE:
+        storage = "memory" if args.ratelimit_storage == "memory://" else args.ratelimit_storage
+        opts += f" --ratelimit-storage {storage}"
     cmd = (
         f'.venv/bin/python bench/reports.py --label "{args.label}"{opts} --rounds {args.rounds} '
         f"--rate {args.rate:g} --seconds {args.seconds:g} --nearest-connections "
@@ -802,7 +824,8 @@ Measured {machine()}; wrk {args.wrk_version}; psycopg {version("psycopg")}; load
 {args.load_before} before, {load_average()} after. Code: {args.tree}.
 Command: `{cmd}` ({args.elapsed_s:.0f} s).
 Server: `{server}` with `LOCATOR_TRUSTED_PROXIES=1`, the default report budget \
-(10 per minute; 60 per day per client) and daily cap (3), and each report from its own \
+(10 per minute; 60 per day per client, counted in `{args.ratelimit_storage}`) and daily \
+cap (3), and each report from its own \
 `X-Forwarded-For` address. Database: {args.db_text}, new for this run, seeded with \
 {args.served}.
 Nearest: `wrk -t 1 -c {args.nearest_connections} --timeout {WRK_TIMEOUT_S}s`, \
@@ -871,9 +894,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--max-seconds", type=float, default=330.0, help="start no round that would end later"
     )
+    parser.add_argument(
+        "--ratelimit-storage",
+        default=DEFAULT_RATELIMIT_STORAGE,
+        help="the budget's storage: a Redis URL (its database is flushed) or memory",
+    )
     parser.add_argument("--note", default="", help="a sentence added to the record")
     parser.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
     args = parser.parse_args(argv)
+    if args.ratelimit_storage == "memory":
+        args.ratelimit_storage = "memory://"
     if args.seconds <= 2 * LEAD_S + 1:
         raise SystemExit(f"--seconds must be more than {2 * LEAD_S + 1:g}")
     if shutil.which("wrk") is None:
@@ -913,7 +943,9 @@ def main(argv: list[str] | None = None) -> None:
                 "LOCATOR_QUEUE_URL": f"sqlite:///{tmp / 'queue.db'}",
                 "LOCATOR_SECRET_KEY": secret,
                 "LOCATOR_TRUSTED_PROXIES": "1",
+                "LOCATOR_RATELIMIT_STORAGE_URL": args.ratelimit_storage,
             }
+            flush_redis(args.ratelimit_storage)
             print(f"database: {args.db_text}; opening the app once to seed it ...", flush=True)
             seed_database(env)
             lua = tmp / "reports.lua"
@@ -960,6 +992,7 @@ def main(argv: list[str] | None = None) -> None:
                     print("gunicorn logged errors:\n  " + "\n  ".join(logged))
             finally:
                 stop_server(server)
+                flush_redis(args.ratelimit_storage)
                 kept = Path(tempfile.gettempdir()) / f"locator-reports-gunicorn-{os.getpid()}.log"
                 shutil.copyfile(log, kept)
                 print(f"gunicorn log: {kept}")
