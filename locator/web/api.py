@@ -179,7 +179,10 @@ def station(station_id: str) -> Any:
     get:
       summary: One station
       parameters:
-        - {name: station_id, in: path, required: true, schema: {type: string}, example: t1}
+        - {name: station_id, in: path, required: true, example: t1,
+           schema: {type: string, not: {enum: [points]}},
+           description: 'any id but "points" (GET /api/v1/stations/points is the compact
+             points of every station)'}
       responses:
         200:
           description: 'GeoJSON Feature, with every property and the synthetic flag'
