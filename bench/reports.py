@@ -17,7 +17,7 @@ without a password (``--postgres``, default ``postgresql+psycopg://postgres@127.
 Everything stays on 127.0.0.1.
 
 The server is ``.venv/bin/gunicorn -c gunicorn.conf.py -w 2 -b 127.0.0.1:<free port>
-'locator:create_app()'`` (gthread, 4 threads per worker), started from the project root
+'locator:create_app()'`` (gthread, 16 threads per worker), started from the project root
 with a database of its own: a new PostgreSQL database ``locator_bench_reports_<pid>``,
 created here and dropped at the end (``--database sqlite``: a new SQLite file in a
 temporary folder, the embedded default). A child process opens the app once before
