@@ -117,7 +117,35 @@ PHASES: dict[str, Attack | None] = {
 
 # One Lua script for every wrk: args are <kind> <seed>. It counts answers by status per
 # thread (response) and prints one JSON line at the end (done).
-LUA = """
+# Counts answers by status and prints the summary as one "WRK-JSON {...}" line; the
+# scripts here end their Lua with it (they define `threads` and a global `statuses`).
+WRK_TALLY_LUA = """\
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local counts = {}
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("statuses")) do
+      counts[tostring(k)] = (counts[tostring(k)] or 0) + v
+    end
+  end
+  local parts = {}
+  for k, v in pairs(counts) do table.insert(parts, string.format('"%s": %d', k, v)) end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK-JSON {"duration_us": %d, "requests": %d, "connect": %d, "read": %d, ' ..
+    '"write": %d, "status_errors": %d, "timeout": %d, "p50_us": %d, "p90_us": %d, ' ..
+    '"p99_us": %d, "max_us": %d, "mean_us": %f, "statuses": {%s}}\\n',
+    summary.duration, summary.requests, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    latency.mean, table.concat(parts, ", ")))
+end
+"""
+
+LUA = (
+    """
 local kind, threads = "nearest", {}
 statuses = {}  -- global: done() reads it from each thread with thread:get
 local W, S, E, N = @BOX@
@@ -143,29 +171,9 @@ function request()
   return wrk.format("GET", path)
 end
 
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  local counts = {}
-  for _, t in ipairs(threads) do
-    for k, v in pairs(t:get("statuses")) do
-      counts[tostring(k)] = (counts[tostring(k)] or 0) + v
-    end
-  end
-  local parts = {}
-  for k, v in pairs(counts) do table.insert(parts, string.format('"%s": %d', k, v)) end
-  local e = summary.errors
-  io.write(string.format(
-    'WRK-JSON {"duration_us": %d, "requests": %d, "connect": %d, "read": %d, ' ..
-    '"write": %d, "status_errors": %d, "timeout": %d, "p50_us": %d, "p90_us": %d, ' ..
-    '"p99_us": %d, "max_us": %d, "mean_us": %f, "statuses": {%s}}\\n',
-    summary.duration, summary.requests, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-    latency.mean, table.concat(parts, ", ")))
-end
-""".replace("@BOX@", ", ".join(f"{v:.2f}" for v in BEIJING))
+"""
+    + WRK_TALLY_LUA
+).replace("@BOX@", ", ".join(f"{v:.2f}" for v in BEIJING))
 
 
 # --- wrk ---------------------------------------------------------------------------------
@@ -590,17 +598,23 @@ phase: {settle:.1f} s.
 
 def record_label(label: str, text: str) -> None:
     """Rewrite this label's subsection of the Abuse section, keeping the other labels."""
+    record_subsection(HEADING, SECTION_INTRO, label, text)
+
+
+def record_subsection(heading: str, intro: str, label: str, text: str) -> None:
+    """Rewrite subsection ``label`` of BENCHMARKS.md's section ``heading`` (which starts
+    with ``intro``), keeping its other subsections."""
     from nearest import BENCHMARKS
 
     old = BENCHMARKS.read_text(encoding="utf-8")
-    start = old.find(HEADING)
+    start = old.find(heading)
     kept: dict[str, str] = {}
     if start >= 0:
-        end = old.find("\n## ", start + len(HEADING))
+        end = old.find("\n## ", start + len(heading))
         for chunk in old[start : None if end < 0 else end].split("\n### ")[1:]:
             kept[chunk.split("\n", 1)[0]] = "### " + chunk.rstrip("\n") + "\n"
     kept[label] = text.rstrip("\n") + "\n"
-    record(HEADING, HEADING + "\n\n" + SECTION_INTRO + "".join("\n" + v for v in kept.values()))
+    record(heading, heading + "\n\n" + intro + "".join("\n" + v for v in kept.values()))
 
 
 SECTION_INTRO = f"""\

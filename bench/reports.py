@@ -131,6 +131,7 @@ from pathlib import Path
 
 import psycopg
 from abuse import (
+    WRK_TALLY_LUA,
     WrkResult,
     boots,
     cpu_s,
@@ -138,6 +139,7 @@ from abuse import (
     errors_in,
     free_port,
     gunicorn_cmd,
+    record_subsection,
     span,
     start_server,
     stop_server,
@@ -145,7 +147,7 @@ from abuse import (
     wait_ready,
     worker_pids,
 )
-from nearest import BENCHMARKS, ROOT, load_average, machine, markdown, met, record
+from nearest import ROOT, load_average, machine, markdown, met
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -181,7 +183,8 @@ WARM_UP_REPORTS = 20
 
 # wrk: nearest at seeded random points, each connection pausing think_ms after every
 # answer (delay()); answers counted by status; one JSON line at the end. args: seed think_ms
-LUA = """
+LUA = (
+    """
 local threads = {}
 statuses = {}  -- global: done() reads it from each thread with thread:get
 local think = 0
@@ -202,29 +205,9 @@ function request()
                     S + math.random() * (N - S), W + math.random() * (E - W)))
 end
 
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  local counts = {}
-  for _, t in ipairs(threads) do
-    for k, v in pairs(t:get("statuses")) do
-      counts[tostring(k)] = (counts[tostring(k)] or 0) + v
-    end
-  end
-  local parts = {}
-  for k, v in pairs(counts) do table.insert(parts, string.format('"%s": %d', k, v)) end
-  local e = summary.errors
-  io.write(string.format(
-    'WRK-JSON {"duration_us": %d, "requests": %d, "connect": %d, "read": %d, ' ..
-    '"write": %d, "status_errors": %d, "timeout": %d, "p50_us": %d, "p90_us": %d, ' ..
-    '"p99_us": %d, "max_us": %d, "mean_us": %f, "statuses": {%s}}\\n',
-    summary.duration, summary.requests, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-    latency.mean, table.concat(parts, ", ")))
-end
-""".replace("@BOX@", ", ".join(f"{v:.2f}" for v in BEIJING))
+"""
+    + WRK_TALLY_LUA
+).replace("@BOX@", ", ".join(f"{v:.2f}" for v in BEIJING))
 
 
 def start_nearest(
@@ -865,15 +848,7 @@ same job and interleaved), none lost or duplicated. Setup and caveats: the docst
 
 def record_label(label: str, text_: str) -> None:
     """Rewrite this label's subsection of the section, keeping the other labels."""
-    old = BENCHMARKS.read_text(encoding="utf-8")
-    start = old.find(HEADING)
-    kept: dict[str, str] = {}
-    if start >= 0:
-        end = old.find("\n## ", start + len(HEADING))
-        for chunk in old[start : None if end < 0 else end].split("\n### ")[1:]:
-            kept[chunk.split("\n", 1)[0]] = "### " + chunk.rstrip("\n") + "\n"
-    kept[label] = text_.rstrip("\n") + "\n"
-    record(HEADING, HEADING + "\n\n" + SECTION_INTRO + "".join("\n" + v for v in kept.values()))
+    record_subsection(HEADING, SECTION_INTRO, label, text_)
 
 
 def main(argv: list[str] | None = None) -> None:
