@@ -308,13 +308,18 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait(timeout=5)
 
 
-# The reverse proxy of ``--proxy nginx``: the README's rate limit on the expensive paths
-# (the families locator/web/refusals.py lists), everything else passed straight through.
+# The reverse proxy of ``--proxy nginx`` (and of bench/reports.py's nginx and split), as in
+# README, "Operations": the rate limit on the expensive paths (the families
+# locator/web/refusals.py lists); the anonymous writes (POST of reports and suggestions) to
+# the ``locator_writes`` pool (the main one unless a pool of their own is given); the rest
+# straight through. The client's X-Forwarded-For is passed on as sent, so that each
+# simulated client can name an address of its own.
 NGINX_CONF = """
 worker_processes 1;
+worker_rlimit_nofile 8192;
 pid @TMP@/nginx.pid;
 error_log @TMP@/nginx-error.log warn;
-events { worker_connections 1024; }
+events { worker_connections 4096; }
 http {
   access_log off;
   client_body_temp_path @TMP@/body;
@@ -323,6 +328,11 @@ http {
   uwsgi_temp_path @TMP@/uwsgi;
   scgi_temp_path @TMP@/scgi;
   upstream locator { server 127.0.0.1:@UPSTREAM@; keepalive 16; }
+  upstream locator_writes { server 127.0.0.1:@WRITES@; keepalive 16; }
+  map "$request_method $uri" $pool {
+    "~^POST /api/v1/(stations/[^/]+/reports|suggestions)$" locator_writes;
+    default locator;
+  }
   limit_req_zone $binary_remote_addr zone=costly:1m rate=2r/s;
   limit_req_status 429;
   server {
@@ -334,17 +344,19 @@ http {
       limit_req zone=costly burst=10 nodelay;
       proxy_pass http://locator;
     }
-    location / { proxy_pass http://locator; }
+    location / { proxy_pass http://$pool; }
   }
 }
 """
 
 
-def start_nginx(tmp: Path, port: int, upstream: int) -> subprocess.Popen:
-    """nginx in the foreground on ``port``, in front of gunicorn on ``upstream``."""
+def start_nginx(tmp: Path, port: int, upstream: int, writes: int | None = None) -> subprocess.Popen:
+    """nginx in the foreground on ``port``, in front of gunicorn on ``upstream`` (and of the
+    writes' pool on ``writes``, if given)."""
     conf = tmp / "nginx.conf"
     text = NGINX_CONF.replace("@TMP@", str(tmp)).replace("@PORT@", str(port))
-    conf.write_text(text.replace("@UPSTREAM@", str(upstream)))
+    text = text.replace("@UPSTREAM@", str(upstream)).replace("@WRITES@", str(writes or upstream))
+    conf.write_text(text)
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     return subprocess.Popen(
         [binary, "-c", str(conf), "-g", "daemon off;"],

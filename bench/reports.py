@@ -141,6 +141,7 @@ from abuse import (
     gunicorn_cmd,
     record_subsection,
     span,
+    start_nginx,
     start_server,
     stop_server,
     wait_quiet,
@@ -546,11 +547,47 @@ def verify(url: str, secret: str, days: list[dt.date], plan: list[Sent], before:
     return v
 
 
+# --topology nginx and split: abuse.py's nginx in front (as in README, "Operations"). With
+# split, the anonymous writes (POST of reports and suggestions) go to a gunicorn pool of
+# their own, started at nice WRITES_NICE, so that the kernel serves the finder's pool first.
+WRITES_NICE = 10
+TOPOLOGIES = ("gunicorn", "nginx", "split")
+
+
+def start_topology(
+    topology: str, tmp: Path, env: dict[str, str], servers: list[subprocess.Popen]
+) -> tuple[int, list[int], list[Path]]:
+    """Start gunicorn (and nginx, and the writes' pool) as ``topology`` says, appending each
+    process to ``servers`` as it starts; the port clients use, the gunicorn masters and
+    their logs."""
+    port, log = free_port(), tmp / "gunicorn.log"
+    print(f"$ {' '.join(gunicorn_cmd(port, CONFIG))}", flush=True)
+    servers.append(start_server(port, CONFIG, env, log))
+    wait_ready(servers[0], port, log)
+    if topology == "gunicorn":
+        return port, [servers[0].pid], [log]
+    writes, writes_log = port, log
+    if topology == "split":
+        writes, writes_log = free_port(), tmp / "gunicorn-writes.log"
+        cmd = ["nice", "-n", str(WRITES_NICE), *gunicorn_cmd(writes, CONFIG)]
+        print(f"$ {' '.join(cmd)}", flush=True)
+        with writes_log.open("w") as out:
+            servers.append(
+                subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            )
+        wait_ready(servers[-1], writes, writes_log)
+    front = free_port()
+    masters = [p.pid for p in servers]
+    servers.append(start_nginx(tmp, front, port, writes))
+    wait_ready(servers[-1], front, log)
+    return front, masters, sorted({log, writes_log})
+
+
 def run_phase(
-    phase: str, rnd: int, port: int, master: int, lua: Path, log: Path,
+    phase: str, rnd: int, port: int, masters: list[int], lua: Path, logs: list[Path],
     args: argparse.Namespace, ctx: dict,
 ) -> PhaseRun:  # fmt: skip
-    booted, pids = boots(log), worker_pids(master)
+    booted, pids = _boots(logs), [p for m in masters for p in worker_pids(m)]
     cpu0 = cpu_s(pids)
     seed = 100 * (rnd + 1) + (1 if phase == "B" else 0)
     wrk_seconds = args.seconds - 2 * LEAD_S
@@ -578,8 +615,12 @@ def run_phase(
         late = sum(1 for x in lags if x > LATE_S)
         reports = Reports(plan, rate, late, 1e3 * max(lags), verified)
     used = cpu_s(pids) - cpu0
-    settle = wait_quiet(master)
-    return PhaseRun(phase, rnd, nearest, reports, used, settle, boots(log) - booted)
+    settle = sum(wait_quiet(m) for m in masters)
+    return PhaseRun(phase, rnd, nearest, reports, used, settle, _boots(logs) - booted)
+
+
+def _boots(logs: list[Path]) -> int:
+    return sum(boots(log) for log in logs)
 
 
 def warm_up(port: int, lua: Path, args: argparse.Namespace, stations: list[str]) -> None:
@@ -792,13 +833,22 @@ def subsection(
     if args.ratelimit_storage != DEFAULT_RATELIMIT_STORAGE:
         storage = "memory" if args.ratelimit_storage == "memory://" else args.ratelimit_storage
         opts += f" --ratelimit-storage {storage}"
+    if args.topology != "gunicorn":
+        opts += f" --topology {args.topology}"
     cmd = (
         f'.venv/bin/python bench/reports.py --label "{args.label}"{opts} --rounds {args.rounds} '
         f"--rate {args.rate:g} --seconds {args.seconds:g} --nearest-connections "
         f"{args.nearest_connections} --think-ms {args.think_ms} --seed {args.seed}"
     )
     server = " ".join(gunicorn_cmd(0, CONFIG)).replace(str(ROOT) + "/", "")
-    server = server.replace(":0 ", ":<port> ")
+    server = f"`{server.replace(':0 ', ':<port> ')}`"
+    if args.topology == "nginx":
+        server += " behind nginx (`NGINX_CONF` in bench/reports.py, one pool)"
+    elif args.topology == "split":
+        server += (
+            f" behind nginx, which sends the POSTs of reports and suggestions to a second "
+            f"such pool started with `nice -n {WRITES_NICE}` (`NGINX_CONF` in bench/reports.py)"
+        )
     order = ", ".join(f"{r.phase}" for r in runs[:4])
     settle = max(r.settle_s for r in runs)
     return f"""### {args.label}
@@ -806,7 +856,7 @@ def subsection(
 Measured {machine()}; wrk {args.wrk_version}; psycopg {version("psycopg")}; load average \
 {args.load_before} before, {load_average()} after. Code: {args.tree}.
 Command: `{cmd}` ({args.elapsed_s:.0f} s).
-Server: `{server}` with `LOCATOR_TRUSTED_PROXIES=1`, the default report budget \
+Server: {server}, with `LOCATOR_TRUSTED_PROXIES=1`, the default report budget \
 (10 per minute; 60 per day per client, counted in `{args.ratelimit_storage}`) and daily \
 cap (3), and each report from its own \
 `X-Forwarded-For` address. Database: {args.db_text}, new for this run, seeded with \
@@ -874,6 +924,14 @@ def main(argv: list[str] | None = None) -> None:
         default=DEFAULT_RATELIMIT_STORAGE,
         help="the budget's storage: a Redis URL (its database is flushed) or memory",
     )
+    parser.add_argument(
+        "--topology",
+        choices=TOPOLOGIES,
+        default="gunicorn",
+        help="gunicorn alone; nginx in front; split: nginx sends reports and suggestions to "
+        f"a gunicorn pool of their own at nice {WRITES_NICE} (needs nginx: apt-get install "
+        "-y nginx-light)",
+    )
     parser.add_argument("--note", default="", help="a sentence added to the record")
     parser.add_argument("--no-record", action="store_true", help="do not write BENCHMARKS.md")
     args = parser.parse_args(argv)
@@ -925,18 +983,17 @@ def main(argv: list[str] | None = None) -> None:
             seed_database(env)
             lua = tmp / "reports.lua"
             lua.write_text(LUA)
-            port, log = free_port(), tmp / "gunicorn.log"
-            print(f"$ {' '.join(gunicorn_cmd(port, CONFIG))}", flush=True)
-            server = start_server(port, CONFIG, env, log)
+            servers: list[subprocess.Popen] = []
             try:
-                wait_ready(server, port, log)
+                port, masters, logs = start_topology(args.topology, tmp, env, servers)
                 stations = station_ids(port)
                 args.served = (
                     f"the shipped synthetic stations (reports on the first {len(stations):,})"
                 )
                 print("warm-up ...", flush=True)
                 warm_up(port, lua, args, stations)
-                wait_quiet(server.pid)
+                for master in masters:
+                    wait_quiet(master)
                 ctx = {"url": url, "secret": secret, "stations": stations}
                 round_s: float | None = None
                 for rnd in range(args.rounds):
@@ -947,13 +1004,13 @@ def main(argv: list[str] | None = None) -> None:
                     order = ["A", "B"] if rnd % 2 == 0 else ["B", "A"]
                     done = []
                     for phase in order:
-                        r = run_phase(phase, rnd, port, server.pid, lua, log, args, ctx)
+                        r = run_phase(phase, rnd, port, masters, lua, logs, args, ctx)
                         print(progress(r), flush=True)
-                        if server.poll() is not None:
+                        if any(p.poll() is not None for p in servers):
                             args.died = (
-                                f"gunicorn exited ({server.returncode}) during round "
-                                f"{rnd + 1}, phase {phase}; that round is left out. Its log: "
-                                + "; ".join(errors_in(log))
+                                f"gunicorn or nginx exited during round {rnd + 1}, phase "
+                                f"{phase}; that round is left out. gunicorn's log: "
+                                + "; ".join(e for log in logs for e in errors_in(log))
                             )
                             print(args.died, flush=True)
                             break
@@ -962,15 +1019,18 @@ def main(argv: list[str] | None = None) -> None:
                         break
                     runs += done
                     round_s = max(round_s or 0.0, time.monotonic() - t0)
-                logged = errors_in(log)
+                logged = [e for log in logs for e in errors_in(log)]
                 if logged:
                     print("gunicorn logged errors:\n  " + "\n  ".join(logged))
             finally:
-                stop_server(server)
+                for proc in reversed(servers):
+                    stop_server(proc)
                 flush_redis(args.ratelimit_storage)
-                kept = Path(tempfile.gettempdir()) / f"locator-reports-gunicorn-{os.getpid()}.log"
-                shutil.copyfile(log, kept)
-                print(f"gunicorn log: {kept}")
+                for log in tmp.glob("gunicorn*.log"):
+                    name = f"locator-reports-{log.stem}-{os.getpid()}.log"
+                    kept = Path(tempfile.gettempdir()) / name
+                    shutil.copyfile(log, kept)
+                    print(f"gunicorn log: {kept}")
         finally:
             if created:
                 drop_database(args.postgres, db_name)

@@ -221,6 +221,8 @@ def plan(
     if export.format_of(out) == "gpkg":
         counts = (len(done.sites), len(done.uncovered), len(done.districts))
         layers = ", ".join(f"{n} ({c})" for n, c in zip(export.LAYERS, counts, strict=True))
+        if len(done.suggested_cells):
+            layers += f", {export.SUGGESTED_LAYER} ({len(done.suggested_cells)})"
         click.echo(f"wrote {out}: layers {layers}")
     else:
         click.echo(f"wrote {out}: {len(done.sites)} new site(s)")

@@ -117,12 +117,14 @@ _writers_lock = threading.Lock()
 os.register_at_fork(after_in_child=_writers.clear)  # a forked worker starts its own
 
 
-def writer(engine: Engine, name: str, write: WriteBatch[Item, Result]) -> GroupCommit[Item, Result]:
+def writer(
+    engine: Engine, name: str, write: WriteBatch[Item, Result], window_s: float = 0.0
+) -> GroupCommit[Item, Result]:
     """This process's writer of ``name`` rows on ``engine`` (made on first use)."""
     with _writers_lock:
         kinds = _writers.setdefault(engine, {})
         if name not in kinds:
-            kinds[name] = GroupCommit(engine, write, name=f"{name}-writer")
+            kinds[name] = GroupCommit(engine, write, name=f"{name}-writer", window_s=window_s)
         return kinds[name]
 
 

@@ -6,7 +6,10 @@ Everything is WGS84 (EPSG:4326); GeoJSON coordinates are ``[lon, lat]`` (RFC 794
   covered share after each site, district and host type), ``uncovered_demand`` (demand
   cells still uncovered after the plan, points) and ``district_summary`` (one row per
   district: demand, covered before and after, existing and new stations; with the
-  district polygon when ``districts`` is given, else a table without geometry).
+  district polygon when ``districts`` is given, else a table without geometry); and, for a
+  plan that used workers' suggestions, ``suggested_demand`` (:data:`SUGGESTED_LAYER`: the
+  suggested cells as points, with their suggestions, weight, and whether each was covered
+  before and after the plan).
 * CSV: the new sites only, UTF-8 with a byte-order mark so that Excel shows Chinese names.
 * GeoJSON: the new sites as a FeatureCollection, with the plan summary as a foreign member.
 
@@ -40,6 +43,7 @@ from locator.planning.plan import Plan
 from locator.spreadsheet import safe_frame
 
 LAYERS = ("new_sites", "uncovered_demand", "district_summary")
+SUGGESTED_LAYER = "suggested_demand"  # only when the plan used suggestions
 SUFFIXES = {".gpkg": "gpkg", ".csv": "csv", ".geojson": "geojson", ".json": "geojson"}
 MEDIA_TYPES = {
     "gpkg": "application/geopackage+sqlite3",
@@ -182,9 +186,9 @@ def write_gpkg(
     *,
     synthetic_stations: bool,
 ) -> None:
-    """Write the three layers of :data:`LAYERS` and the ``locator_caveats`` table (input,
-    status, note; no rows when every input was real) to a new GeoPackage at ``path``
-    (not atomic)."""
+    """Write the three layers of :data:`LAYERS`, :data:`SUGGESTED_LAYER` when the plan
+    used suggestions, and the ``locator_caveats`` table (input, status, note; no rows when
+    every input was real) to a new GeoPackage at ``path`` (not atomic)."""
     layers = (
         _points(plan.sites),
         _points(plan.uncovered),
@@ -193,6 +197,9 @@ def write_gpkg(
     for name, frame in zip(LAYERS, layers, strict=True):
         options = {"promote_to_multi": True} if name == "district_summary" else {}
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", **options)
+    if len(plan.suggested_cells):
+        suggested = _points(plan.suggested_cells)
+        pyogrio.write_dataframe(suggested, path, layer=SUGGESTED_LAYER, driver="GPKG")
     table = _caveat_table(plan, synthetic_stations)
     pyogrio.write_dataframe(table, path, layer=caveats.GPKG_TABLE, driver="GPKG")
 

@@ -31,6 +31,7 @@ from locator.planning.inputs import (
     read_candidates,
     read_exclusions,
 )
+from locator.planning.suggested import cells_table
 from locator.regions import REGION_KIND, Regions, region_type
 from locator.siting.maximal import Constraints, CoverageResult, maximal_coverage
 
@@ -89,6 +90,8 @@ class Plan:
     demand_description: str
     seconds: float
     suggested: dict[str, float | int | None] | None = None  # see _suggested_summary
+    # the suggested cells the plan used (see suggested.cells_table); none without any
+    suggested_cells: pd.DataFrame = field(default_factory=cells_table)
 
 
 def _noop(stage: str, fraction: float) -> None:
@@ -156,6 +159,7 @@ def run_plan(
         demand.description,
         time.perf_counter() - start,
         _suggested_summary(request, with_suggested, already, after),
+        cells_table(with_suggested, request.suggestion_weight, already, after),
     )
 
 

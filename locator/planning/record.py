@@ -19,6 +19,7 @@ import pandas as pd
 
 from locator.coverage import Cluster, CoverageSummary
 from locator.planning.plan import Plan, PlanRequest
+from locator.planning.suggested import cells_table
 from locator.siting.maximal import CoverageResult
 
 UPLOADED = "uploaded"  # stands for a path in a stored request
@@ -91,6 +92,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "demand_description": plan.demand_description,
         "seconds": plan.seconds,
         "suggested": plan.suggested,
+        "suggested_cells": _frame_json(plan.suggested_cells),
     }
 
 
@@ -119,4 +121,7 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
         demand_description=data["demand_description"],
         seconds=data["seconds"],
         suggested=data.get("suggested"),
+        suggested_cells=(
+            _frame(data["suggested_cells"]) if "suggested_cells" in data else cells_table()
+        ),
     )

@@ -82,6 +82,38 @@ def covered_share(found: SuggestedDemand, covered: np.ndarray) -> float | None:
     return None if total == 0 else float(weight[covered[found.suggested]].sum()) / total
 
 
+CELL_COLUMNS = {
+    "lon": float, "lat": float, "suggestions": int, "weight": float, "district_adcode": str,
+    "district_name": str, "covered_before": bool, "covered_after": bool,
+}  # fmt: skip
+
+
+def cells_table(
+    found: SuggestedDemand | None = None,
+    weight: float = 0.0,
+    before: np.ndarray | None = None,
+    after: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """The suggested cells a plan used, one row each (:data:`CELL_COLUMNS`: centre,
+    suggestions, their weight in the plan, district, covered before and after the plan);
+    no rows without ``found`` or when it has no suggested cell."""
+    if found is None or before is None or after is None or not found.suggested.any():
+        return pd.DataFrame({name: pd.Series(dtype=kind) for name, kind in CELL_COLUMNS.items()})
+    rows, demand = np.flatnonzero(found.suggested), found.demand
+    return pd.DataFrame(
+        {
+            "lon": demand.lon[rows],
+            "lat": demand.lat[rows],
+            "suggestions": np.rint(demand.weight[rows] / weight).astype(int),
+            "weight": demand.weight[rows],
+            "district_adcode": demand.district_adcode[rows],
+            "district_name": demand.district_name[rows],
+            "covered_before": before[rows],
+            "covered_after": after[rows],
+        }
+    )
+
+
 def by_district(suggested: tuple[SuggestedCell, ...], regions: Regions) -> pd.DataFrame:
     """Suggestions per district of ``regions`` (adcode, name, count), most first; those
     outside every district are left out."""

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
+import pyogrio
 import pytest
 from pyproj import Geod
 
 from locator import coverage, create_app
-from locator.planning import suggested
+from locator.planning import export, suggested
 from locator.planning.demand_points import from_points
 from locator.planning.plan import Plan, PlanRequest, run_plan
 from locator.planning.record import plan_from_json, plan_json
@@ -107,3 +109,21 @@ def test_a_cluster_of_suggestions_far_from_any_station_gets_a_site(served) -> No
     again = plan_from_json(json.loads(json.dumps(plan_json(found))))
     assert again.request.suggestions == found.request.suggestions
     assert again.suggested == found.suggested
+    pd.testing.assert_frame_equal(again.suggested_cells, found.suggested_cells)
+
+
+def test_the_suggested_cells_are_a_layer_of_the_plan_export(served, tmp_path) -> None:
+    found = plan_with(served, 10.0)
+    cells = found.suggested_cells.set_index("district_name")
+    assert cells.loc["昌平区", ["suggestions", "weight"]].tolist() == [8, 80.0]
+    assert cells.loc["朝阳区", ["suggestions", "weight"]].tolist() == [1, 10.0]
+    assert not cells["covered_before"].any() and cells.loc["昌平区", "covered_after"]
+    export.write_gpkg(found, tmp_path / "plan.gpkg", synthetic_stations=True)
+    layer = pyogrio.read_dataframe(tmp_path / "plan.gpkg", layer=export.SUGGESTED_LAYER)
+    assert sorted(layer["suggestions"]) == [1, 8]
+    far = layer[layer["suggestions"] == 8].geometry.iloc[0]
+    assert float(GEOD.inv(far.x, far.y, *FAR)[2]) < 250  # the cell centre, [lon, lat]
+    without = plan_with(served, 0.0)
+    assert without.suggested_cells.empty
+    export.write_gpkg(without, tmp_path / "none.gpkg", synthetic_stations=True)
+    assert export.SUGGESTED_LAYER not in pyogrio.list_layers(tmp_path / "none.gpkg")[:, 0]
