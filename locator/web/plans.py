@@ -528,8 +528,9 @@ def plan_sites(plan_id: str, fmt: str) -> Any:
         marginal_gain, covered_share_after, district and host_type, and a top-level
         caveats list ({input, status, note}: stations synthetic, demand modelled). CSV: the
         same, UTF-8 with BOM, the caveats in a last column ("stations synthetic; demand
-        modelled"). GeoPackage: layers new_sites, uncovered_demand and district_summary,
-        and the table locator_caveats (input, status, note).'
+        modelled"). GeoPackage: layers new_sites, uncovered_demand and district_summary
+        (and suggested_demand when the plan used workers'' suggestions), and the table
+        locator_caveats (input, status, note).'
       parameters:
         - {name: plan_id, in: path, required: true, schema: {type: string},
            example: NoGLRAopB1c}
