@@ -90,6 +90,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("DEFAULT_LIMIT", 100, int, "Page size of /api/v1/stations when `limit` is not given."),
     Setting("MAX_LIMIT", 10000, int, "Largest `limit` /api/v1/stations accepts."),
+    Setting(
+        "LARGE_DATASET",
+        20000,
+        int,
+        "A served dataset of more stations than this is large: map tiles (`tile=z/x/y` of "
+        "/api/v1/stations/points) below zoom 8 come without their points (the maps say "
+        '"zoom in"), and /api/v1/offline needs a `bbox` of at most this many stations.',
+    ),
     Setting("HOST", "127.0.0.1", str, "Address `locator run` listens on."),
     Setting("PORT", 5000, int, "Port `locator run` listens on."),
     Setting(

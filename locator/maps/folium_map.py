@@ -94,13 +94,11 @@ class _Local(JSCSSMixin):
 
 
 class StationPoints(_Local, Layer):
-    """All stations of ``url`` (compact points) as canvas circles, loaded by the browser."""
+    """The stations of ``url`` (compact points) as canvas circles, loaded by the browser
+    tile by tile as the map moves (``static/js/planner-map.js``)."""
 
     _template = Template(
         """
-        {% macro header(this, kwargs) %}
-        <link rel="preload" href="{{ this.config.url|e }}" as="fetch" crossorigin="anonymous">
-        {% endmacro %}
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = LocatorMap.stations({{ this.config|tojson }});
         {% endmacro %}
@@ -224,6 +222,7 @@ def _station_config(data: MapData, datum: str, text: MapText) -> dict[str, Any]:
         "page": data.page_url,
         "kinds": text.kinds,
         "details": text.details,
+        "zoom_in": text.zoom_in,
     }
 
 

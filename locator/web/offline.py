@@ -9,7 +9,9 @@ the offline copy of the stations.
 * ``/manifest.webmanifest`` makes the finder installable, in the page's language.
 * ``/api/v1/offline`` is every station the finder needs to answer nearest-station questions
   in the browser: exact coordinates (not the map's 1 m rounding), names, kinds, amenity
-  states and opening hours in words, keyed by the served dataset version.
+  states, opening hours in words and the "reported closed" flags, keyed by the served
+  dataset version. A large dataset (more than ``LOCATOR_LARGE_DATASET`` stations) is
+  served by area only: the finder asks for a ``bbox`` around its position.
 
 Nothing here is personal: the worker caches only the shell and the public GET answers
 listed in ``CACHED_API`` (see ``static/js/sw.js``).
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import zlib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,10 +31,12 @@ import numpy as np
 from flask import Blueprint, current_app, make_response, request, url_for
 from flask_babel import gettext as _
 
-from locator import amenities, schema
+from locator import amenities, params, schema
+from locator.errors import BadQuery
+from locator.stations.table import select
 from locator.web.locale import current_lang
 from locator.web.serialise import hours_text
-from locator.web.state import data
+from locator.web.state import data, large, state
 from locator.web.transfer import ALGORITHMS, conditional
 
 bp = Blueprint("offline", __name__)
@@ -131,9 +136,12 @@ def exact_scale(values: np.ndarray) -> int:
     return SCALES[-1]
 
 
-def offline_pack(table: Any, dataset: dict[str, Any]) -> dict[str, Any]:
-    """Every station as the finder's offline search needs it (see :func:`stations`)."""
-    frame = table.frame
+def offline_pack(
+    table: Any, dataset: dict[str, Any], rows: np.ndarray | None = None
+) -> dict[str, Any]:
+    """The stations at ``rows`` (default: every station) as the finder's offline search
+    needs them (see :func:`stations`)."""
+    frame = table.frame if rows is None else table.frame.iloc[rows]
     lonlat = frame[["lon", "lat"]].to_numpy(dtype=float)
     scale = exact_scale(lonlat)
     ints = np.round(lonlat * scale).astype(np.int64)
@@ -162,9 +170,8 @@ def offline_pack(table: Any, dataset: dict[str, Any]) -> dict[str, Any]:
         },
         "hour": [position[e] for e in expressions],
     }
-    for column in ("last_confirmed", "reported_closed"):  # where the served data has them
-        if column in frame.columns:
-            pack[column] = [day(v) for v in frame[column].tolist()]
+    if "last_confirmed" in frame.columns:  # where the served data has it
+        pack["last_confirmed"] = [day(v) for v in frame["last_confirmed"].tolist()]
     return pack
 
 
@@ -177,17 +184,26 @@ def day(value: Any) -> str | None:
 
 @bp.get("/api/v1/offline")
 def stations() -> Any:
-    """Every station, for the finder's offline search.
+    """Every station (or those in a bbox), for the finder's offline search.
     ---
     get:
-      summary: Every station for answering nearest-station questions offline
+      summary: Stations for answering nearest-station questions offline
       description: 'What the finder keeps to answer nearest-station questions in the browser
-        with no network. Coordinates are exact: integers in 1/scale degrees (scale is the
-        smallest power of ten from 1e5 to 1e9 that keeps them exact), each relative to the
-        previous station. amenities holds one string per amenity with one letter per
-        station: y (yes), n (no) or u (unknown). hour indexes hours.zh and hours.en (opening
-        hours in words). last_confirmed and reported_closed (YYYY-MM-DD or null) appear
-        when the served data has them. The ETag is the served dataset version.'
+        with no network: every station, or those in bbox. A dataset of more than
+        LOCATOR_LARGE_DATASET stations is served by area only: bbox is required and may hold
+        at most that many stations (the finder asks for the area around its position).
+        Coordinates are exact: integers in 1/scale degrees (scale is the smallest power of
+        ten from 1e5 to 1e9 that keeps them exact), each relative to the previous station.
+        amenities holds one string per amenity with one letter per station: y (yes), n (no)
+        or u (unknown). hour indexes hours.zh and hours.en (opening hours in words).
+        last_confirmed (YYYY-MM-DD or null per station) appears when the served data has
+        it; reported_closed maps the id of each station reported closed and not yet
+        confirmed to the day of the latest report. area is the bbox asked for (null: every
+        station). The ETag is the served dataset version and the closed flags.'
+      parameters:
+        - {name: bbox, in: query, schema: {type: string}, example: '116.0,39.5,117.0,40.5',
+           description: 'only the stations in west,south,east,north (WGS84 degrees);
+           required when the dataset is large'}
       responses:
         200:
           description: 'the stations, and the dataset they come from (with its version)'
@@ -196,7 +212,7 @@ def stations() -> Any:
               schema:
                 type: object
                 required: [dataset, count, scale, ids, names, kinds, kind, coords, amenities,
-                           hours, hour]
+                           hours, hour, area, reported_closed]
                 properties:
                   dataset: Dataset
                   count: {type: integer, minimum: 0}
@@ -213,6 +229,10 @@ def stations() -> Any:
                       zh: {type: array, items: {type: string}}
                       en: {type: array, items: {type: string}}
                   hour: {type: array, items: {type: integer, minimum: 0}}
+                  area: {type: array, items: {type: number}, nullable: true}
+                  reported_closed:
+                    type: object
+                    additionalProperties: {type: string, format: date}
               example:
                 dataset: {name: synthetic stations, synthetic: true, count: 2,
                           counts_by_kind: {warm_heart: 2}, version: 1}
@@ -226,34 +246,76 @@ def stations() -> Any:
                 amenities: {shower: yn, toilet: yy}
                 hours: {zh: [24 小时], en: [open 24 hours]}
                 hour: [0, 0]
-        304: {description: 'not modified: the served dataset version is the one named in
-              If-None-Match'}
+                area: null
+                reported_closed: {t2: '2026-05-01'}
+        304: {description: 'not modified: the served dataset version and closed flags are
+              the ones named in If-None-Match'}
+        400: {description: 'bad bbox, no bbox for a large dataset, or a bbox holding more
+              than LOCATOR_LARGE_DATASET stations', content: {application/json: {schema: Error}}}
     """
     served = data()
-    tag = f"offline-v{served.version}"
+    box = params.parse_bbox(request.args.get("bbox"))
+    if box is None and large():
+        raise BadQuery(
+            f"this dataset has {len(served.table):,} stations: give a bbox "
+            "(west,south,east,north) around the area to keep."
+        )
+    flags = served.writer.closed_flags()
+    tag = f"offline-v{served.version}-c{flags_digest(flags)}"
     if request.if_none_match.contains_weak(tag) or any(
         request.if_none_match.contains_weak(f"{tag}:{algorithm}") for algorithm in ALGORITHMS
     ):  # the browser has this version: skip building it
         return conditional(make_response("", 304), tag, OFFLINE_MAX_AGE_S)
-    response = make_response(encoded_pack(served))
+    body, ids = encoded_pack(served, box)
+    if box is not None:  # only the flags of the stations in the copy
+        wanted = set(ids)
+        flags = {i: d for i, d in flags.items() if i in wanted}
+    tail = json.dumps(dict(flags), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    response = make_response(body[:-1] + b',"reported_closed":' + tail.encode() + b"}")
     response.mimetype = "application/json"
     return conditional(response, tag, OFFLINE_MAX_AGE_S)
 
 
-_packs: dict[tuple[int, int], bytes] = {}
+def flags_digest(flags: Any) -> str:
+    """A short checksum of the closed flags (id: day), for the copy's ETag: they change
+    without a new dataset version."""
+    text = json.dumps(sorted(flags.items()), separators=(",", ":"))
+    return f"{zlib.crc32(text.encode()):08x}"
+
+
+PACKS_KEPT = 16  # offline copies (whole, or of an area) kept per process
+_packs: dict[tuple[int, int, Any], tuple[bytes, list[str]]] = {}
 _packs_lock = threading.Lock()
 
 
-def encoded_pack(served: Any) -> bytes:
-    """:func:`offline_pack` of the served version as UTF-8 JSON, built once per version
-    and process (about 1 MB and 0.15 s for 9,000 stations); only the latest is kept."""
-    key = (id(served), served.version)
+def encoded_pack(
+    served: Any, box: tuple[float, float, float, float] | None
+) -> tuple[bytes, list[str]]:
+    """:func:`offline_pack` of the served version (its stations in ``box``, or all) as
+    UTF-8 JSON, and the ids it holds; built once per version, box and process (about 1 MB
+    and 0.15 s for 9,000 stations). Only the latest version's :data:`PACKS_KEPT` are kept.
+    A box of a large dataset holding more than ``LOCATOR_LARGE_DATASET`` stations is a
+    BadQuery."""
+    key = (id(served), served.version, box)
     with _packs_lock:
         found = _packs.get(key)
     if found is None:
-        body = offline_pack(served.table, served.dataset)
-        found = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        rows = None
+        if box is not None:
+            table = served.table
+            rows = select(table, bbox=box, limit=len(table) or 1).rows
+            most = int(state().settings["LARGE_DATASET"])
+            if large() and len(rows) > most:
+                raise BadQuery(
+                    f"the bbox holds {len(rows):,} stations; at most {most:,} fit in an "
+                    "offline copy: choose a smaller area."
+                )
+        pack = offline_pack(served.table, served.dataset, rows)
+        pack["area"] = list(box) if box is not None else None
+        body = json.dumps(pack, ensure_ascii=False, separators=(",", ":")).encode()
+        found = body, pack["ids"]
         with _packs_lock:
-            _packs.clear()
+            if any(k[:2] != key[:2] for k in _packs) or len(_packs) >= PACKS_KEPT:
+                _packs.clear()
             _packs[key] = found
     return found

@@ -25,7 +25,7 @@ from locator.regions import Regions
 from locator.web import i18n
 from locator.web.headers import allow_tiles
 from locator.web.locale import current_lang, finder_text
-from locator.web.state import data, state
+from locator.web.state import data, large, state
 
 bp = Blueprint("pages", __name__)
 
@@ -134,6 +134,16 @@ def report_text() -> dict[str, str]:
     }
 
 
+def station_bounds() -> list[list[float]] | None:
+    """The served stations' bounds as Leaflet's ``[[south, west], [north, east]]``; None
+    when there are none."""
+    frame = data().table.frame
+    if frame.empty:
+        return None
+    lon, lat = frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float)
+    return [[float(lat.min()), float(lon.min())], [float(lat.max()), float(lon.max())]]
+
+
 @bp.get("/")
 def finder() -> Any:
     """The station finder: where am I, what do I need, which stations are nearest."""
@@ -157,12 +167,14 @@ def finder() -> Any:
             "offline": url_for("offline.stations"),
             "amenities": url_for("api.amenity_vocabulary"),
         },
+        "bounds": station_bounds(),  # the first view, before a position is known
+        "large": large(),  # the offline copy covers the area around the position
         "kinds": i18n.kind_labels(lang),
         # Lists of pairs, not objects: |tojson sorts object keys and these have an order.
         "amenities": list(labels.items()),
         "districts": {d["adcode"]: [d["lat"], d["lon"]] for _city, ds in cities for d in ds},
         "nav": list(nav_labels().items()),
-        "text": {**finder_text(), **report_text()},
+        "text": {**finder_text(), **report_text(), "zoom_in": _("Zoom in to see the stations.")},
     }
     return render_template(
         "finder.html",

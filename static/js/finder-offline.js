@@ -1,11 +1,17 @@
 // The finder with poor signal: it registers the service worker (/sw.js), keeps the offline
-// copy of the stations (GET /api/v1/offline, cached by the worker) and the last search
+// copy of the stations (GET /api/v1/offline, cached by the worker: every station, or for a
+// large dataset those of the area around the position) and the last search
 // (localStorage), and answers nearest-station questions in the browser from that copy,
 // with distances by Karney's geodesic on WGS84 (geographiclib-geodesic, the algorithm of
 // the server's pyproj.Geod), sorted as the server sorts them: by distance, then by row.
 (function (locator) {
   "use strict";
   var LAST_SEARCH = "locator.lastSearch";
+  var LAST_AREA = "locator.offlineArea";  // the URL of the last area copy of a large dataset
+  // A large dataset's copy covers the AREA_STEP_DEG cell of the position and one cell
+  // around it (1.5 degrees square: about 130 x 165 km in Beijing), so that it is asked
+  // for again only when the position leaves its cell.
+  var AREA_STEP_DEG = 0.5;
   var CONTROL_WAIT_MS = 10000;
   var AMENITY_VALUES = { y: "yes", n: "no", u: "unknown" };
   // travel.py's modes: detour factor and speed (km/h)
@@ -71,7 +77,7 @@
       opening_hours_text: words.zh || words.en ? words : null, amenities: amenities,
       links: {}, offline: true,
       last_confirmed: p.last_confirmed ? p.last_confirmed[row] : undefined,
-      reported_closed: p.reported_closed ? p.reported_closed[row] : undefined
+      reported_closed: (p.reported_closed || {})[p.ids[row]] || null
     };
   }
 
@@ -97,11 +103,29 @@
   // urls.offline name the worker and the offline copy. onChange() hears when the copy (or
   // the network state) changes, to redraw the note on its age.
   function keeper(cfg, onChange) {
-    var stations = null, saved = null, version = null;
+    var stations = null, saved = null, version = null, asked = null, pointUrls = null;
+
+    // The URL of the copy for position {lat, lon}: every station of a small dataset, the
+    // area around it for a large one (null without a position).
+    function areaUrl(at) {
+      if (!cfg.large) { return cfg.urls.offline; }
+      if (at.lat === null) { return null; }
+      var lat = Math.floor(at.lat / AREA_STEP_DEG) * AREA_STEP_DEG;
+      var lon = Math.floor(at.lon / AREA_STEP_DEG) * AREA_STEP_DEG;
+      var box = [lon - AREA_STEP_DEG, lat - AREA_STEP_DEG,
+                 lon + 2 * AREA_STEP_DEG, lat + 2 * AREA_STEP_DEG];
+      return cfg.urls.offline + "?bbox=" + box.map(function (v) { return v.toFixed(2); }).join(",");
+    }
+
+    function covers(at) {  // is the copy asked for the one for position at?
+      return !cfg.large || at.lat === null || areaUrl(at) === asked;
+    }
 
     // Register the worker; the promise resolves (true) once it controls the page, so that
     // what the page fetches next is kept, or (false) after CONTROL_WAIT_MS without it.
-    function register() {
+    // urls() names the map's points fetched so far (the worker is to keep them too).
+    function register(urls) {
+      pointUrls = urls || null;
       var sw = navigator.serviceWorker;
       if (!sw || !cfg.urls.sw) { return Promise.resolve(false); }
       return sw.register(cfg.urls.sw, { scope: cfg.urls.scope || "/" }).then(function () {
@@ -116,17 +140,37 @@
     // On the first visit the page and the map's points came before the worker: ask for
     // them again through it, so that it keeps them.
     function warm() {
-      var urls = [window.location.pathname + window.location.search, cfg.urls.stations];
+      var urls = [window.location.pathname + window.location.search]
+        .concat(pointUrls ? pointUrls() : []);
       return Promise.all(urls.map(function (url) {
         return fetch(url, { credentials: "same-origin" }).catch(function () { return null; });
       })).then(function () { return true; });
     }
 
-    // Load the copy: from the network when there is one (the worker keeps it), else from
-    // the worker's cache, whose answer says when it was saved.
-    function load() {
-      return fetch(cfg.urls.offline).then(function (r) {
-        if (!r.ok) { throw new Error("HTTP " + r.status); }
+    // Load the copy for position at, once the promise after has settled: from the network
+    // when there is one (the worker keeps it), else from the worker's cache, whose answer
+    // says when it was saved. A large dataset's copy of another area, kept before, serves
+    // when this one cannot be had.
+    function load(at, after) {
+      var s = store(), url = areaUrl(at), before = cfg.large && s ? s.getItem(LAST_AREA) : null;
+      asked = url;
+      url = url || before;
+      if (!url) { onChange(); return Promise.resolve(null); }
+      return Promise.resolve(after).then(function () { return fetchCopy(s, url, before); });
+    }
+
+    function fetchCopy(s, url, before) {
+      function get(u) {
+        return fetch(u).then(function (r) {
+          if (!r.ok) { throw new Error("HTTP " + r.status); }
+          try { if (cfg.large && s) { s.setItem(LAST_AREA, u); } } catch (e) { /* full */ }
+          return r;
+        });
+      }
+      return get(url).catch(function (err) {
+        if (!before || before === url) { throw err; }
+        return get(before);
+      }).then(function (r) {
         var stamp = r.headers.get("X-Locator-Saved");
         return r.json().then(function (pack) {
           stations = unpack(pack);
@@ -144,6 +188,9 @@
 
     function answer(state, k) {
       if (!stations || state.lat === null) { return null; }
+      var area = stations.pack.area;  // [w, s, e, n] of a large dataset's copy
+      if (area && (state.lon < area[0] || state.lat < area[1] || state.lon > area[2] ||
+                   state.lat > area[3])) { return null; }
       return nearest(stations, state.lat, state.lon,
                      { kind: state.kind, amenities: state.amenities, unknown: state.unknown }, k);
     }
@@ -164,7 +211,7 @@
 
     window.addEventListener("online", onChange);
     window.addEventListener("offline", onChange);
-    return { register: register, load: load, answer: answer, remember: remember,
+    return { register: register, load: load, covers: covers, answer: answer, remember: remember,
              lastSearch: lastSearch, saved: function () { return saved; },
              version: function () { return version; },
              count: function () { return stations ? stations.pack.count : 0; },

@@ -1,5 +1,5 @@
-// The finder's API calls: the nearest stations to the chosen position with the chosen
-// filters, and every station once for the map. With poor signal the browser answers from
+// The finder's API call: the nearest stations to the chosen position with the chosen
+// filters (the map fetches its own points, finder-map.js). With poor signal the browser answers from
 // its offline copy (on.local, finder-offline.js): at once when it knows it is offline,
 // when the network fails, and meanwhile when the network is slow (the network's answer
 // then replaces it when it comes).
@@ -53,10 +53,5 @@
     };
   }
 
-  function stations(url) {  // every station, as compact points (/api/v1/stations/points)
-    return locator.getJson(url);
-  }
-
-  locator.finderSearch = { searcher: searcher, stations: stations, nearestQuery: nearestQuery,
-                           shown: SHOWN };
+  locator.finderSearch = { searcher: searcher, nearestQuery: nearestQuery, shown: SHOWN };
 })(window.locator = window.locator || {});

@@ -64,6 +64,7 @@
     },
     done: function (fc, query) {
       offline.remember(state, fc);
+      if (!fc.offline && copyReady) { loadCopy(); }  // a large dataset's copy follows the position
       fc = confirmedOnly(fc);
       view.showResults(fc.features, state.lat, state.lon);
       list.show(fc, query);
@@ -77,8 +78,12 @@
 
   function say(text) { status.textContent = text; }
 
+  // The offline copy: of every station, or for a large dataset of the area around the
+  // position (asked for again when the position leaves it).
   function loadCopy() {
-    if (!copyReady) { copyReady = controlled.then(offline.load); }
+    if (!copyReady || !offline.covers(state)) {
+      copyReady = offline.load({ lat: state.lat, lon: state.lon }, controlled);
+    }
     return copyReady;
   }
 
@@ -205,19 +210,20 @@
     if (point) { say(""); setPosition(point[0], point[1]); }
   });
 
-  // --- start: every station on the map, then the URL's view ---------------------------------
+  // --- start: the stations in view on the map, then the URL's view ---------------------------
   // The worker and the offline copy come after the map's points, so that a first visit
-  // on a slow network draws the map first; with no network the copy is read at once.
-  controlled = offline.register();
+  // on a slow network draws the map first; with no network the copy is read at once, and
+  // when the map's points cannot be fetched it draws the copy's stations instead.
+  controlled = offline.register(view.pointUrls);
   if (navigator.onLine === false) { loadCopy(); }
-  locator.finderSearch.stations(cfg.urls.stations)
-    .then(function (fc) { view.drawStations(fc, state.lat === null); })
-    .catch(function (err) {
+  view.followStations(function (err) {
+    loadCopy().then(function (stations) {
+      if (stations) { view.drawCopy(stations.pack); return; }
       mapEl.dataset.error = err.message;
       say(T.map_error);
       console.error("stations:", err);
-    })
-    .then(loadCopy);
+    });
+  }).then(loadCopy);
 
   // Opened with no network and no position: the last search, as this phone saved it.
   var last = state.lat === null && navigator.onLine === false ? offline.lastSearch() : null;

@@ -1,6 +1,6 @@
-// Map layers for the folium maps of locator/maps/folium_map.py: the existing stations
-// (compact points from /api/v1/stations/points drawn as canvas circles, in the server's
-// station colours) and the legend. Text from data reaches the page only through
+// Map layers for the folium maps of locator/maps/folium_map.py: the existing stations in
+// view (compact points from /api/v1/stations/points by map tile, common.js, drawn as canvas
+// circles in the server's station colours) and the legend. Text from data reaches the page only through
 // textContent. Loaded in <head> after common.js and dom.js, before folium's inline script.
 var LocatorMap = (function (locator) {
   "use strict";
@@ -24,8 +24,9 @@ var LocatorMap = (function (locator) {
     return box;
   }
 
-  // Every station on one canvas of its own, drawn in one pass per colour: no object per
-  // station. A click within a few pixels of a station opens its popup.
+  // The stations in view on one canvas of its own, drawn in one pass per colour: no object
+  // per station. A click within a few pixels of a station opens its popup. Tiles of points
+  // are fetched as the map moves while the layer is on the map.
   var PointsLayer = L.Layer.extend({
     options: { pane: "overlayPane", radius: 3, tolerance: 4, padding: 0.5 },
 
@@ -38,12 +39,26 @@ var LocatorMap = (function (locator) {
       this._xy = new Float64Array(0);
     },
 
-    setPoints: function (points) {
-      this._ids = points.ids;
-      var byKind = points.kinds.map(locator.stationColour);
-      this._colours = points.kind.map(function (k) { return byKind[k]; });
-      this._latlngs = locator.decode(points.coords, points.scale);
-      this._xy = new Float64Array(2 * this._latlngs.length);
+    // The stations of tiles [{points}] (from locator.tiledPoints), each once.
+    setTiles: function (tiles) {
+      var seen = {}, ids = [], colours = [], latlngs = [];
+      tiles.forEach(function (t) {
+        var p = t.points;
+        if (p.omitted) { return; }
+        var byKind = p.kinds.map(locator.stationColour);
+        p.latlngs = p.latlngs || locator.decode(p.coords, p.scale);
+        for (var i = 0; i < p.ids.length; i++) {
+          if (seen[p.ids[i]]) { continue; }
+          seen[p.ids[i]] = true;
+          ids.push(p.ids[i]);
+          colours.push(byKind[p.kind[i]]);
+          latlngs.push(p.latlngs[i]);
+        }
+      });
+      this._ids = ids;
+      this._colours = colours;
+      this._latlngs = latlngs;
+      this._xy = new Float64Array(2 * latlngs.length);
       if (this._map) { this._reset(); }
       return this;
     },
@@ -60,6 +75,22 @@ var LocatorMap = (function (locator) {
       map.on("click", this._click, this);
       map.on("mousemove", this._hover, this);
       this._reset();
+      this._note = this._note || locator.mapNote(map);
+      this._following = this._cfg.tiles.follow(map, this._drawn.bind(this), function (err) {
+        document.documentElement.dataset.stationsError = err.message;
+        console.error(err);
+      });
+    },
+
+    _drawn: function (tiles) {  // the tiles in view have come: draw them, then say so
+      var summary = locator.tilesSummary(tiles), map = this._map;
+      this.setTiles(tiles);
+      this._note(summary.omitted ? this._cfg.zoom_in : "");
+      requestAnimationFrame(function () {
+        if (window.performance && performance.mark) { performance.mark("stations-drawn"); }
+        if (map) { map.getContainer().dataset.stationsDrawn = String(summary.count); }
+        document.documentElement.dataset.stationsDrawn = String(summary.count);
+      });
     },
 
     onRemove: function (map) {
@@ -68,6 +99,8 @@ var LocatorMap = (function (locator) {
       map.off("click", this._click, this);
       map.off("mousemove", this._hover, this);
       map.getContainer().classList.remove("locator-points-hover");
+      this._following.stop();
+      this._note("");
     },
 
     _reset: function () {
@@ -135,25 +168,10 @@ var LocatorMap = (function (locator) {
     }
   });
 
-  // The stations layer; the map's container gets data-stations-drawn (the count) once the
-  // canvas has been painted.
+  // The stations layer; the map's container gets data-stations-drawn (the count of
+  // stations in the tiles in view) each time the canvas has been painted.
   function stations(cfg) {
-    var layer = new PointsLayer(cfg);
-    locator.getJson(cfg.url)
-      .then(function (points) {
-        layer.setPoints(points);
-        var map = layer._map;
-        requestAnimationFrame(function () {
-          if (window.performance && performance.mark) { performance.mark("stations-drawn"); }
-          if (map) { map.getContainer().dataset.stationsDrawn = String(points.count); }
-          document.documentElement.dataset.stationsDrawn = String(points.count);
-        });
-      })
-      .catch(function (err) {
-        document.documentElement.dataset.stationsError = err.message;
-        console.error(err);
-      });
-    return layer;
+    return new PointsLayer(L.extend({ tiles: locator.tiledPoints(cfg.url) }, cfg));
   }
 
   function swatch(parent, item) {

@@ -158,7 +158,11 @@ def test_each_view_loads_cleanly(
     path = response.url.removeprefix(live_server)
     expected = {path, *embed_resources(response.text())}
     made = {u.removeprefix(live_server) for u in page_log.requests if u.startswith(live_server)}
-    assert made == expected
+    points = {u for u in expected if "/stations/points" in u}  # asked for by map tile
+    tiles = {
+        u for u in made for p in points if u.startswith(p + ("&" if "?" in p else "?") + "tile=")
+    }
+    assert (tiles or not points) and made - tiles == expected - points
     assert_clean(page_log)
 
 
@@ -347,7 +351,8 @@ def test_names_and_addresses_are_text(page: Page, page_log: PageLog, live_server
     text = open_popup(page, "b3")
     assert page.text_content(".station-popup strong") == XSS_NAME and XSS_NAME in text
     assert page.locator(".leaflet-popup img").count() == 0
-    page.keyboard.press("Escape")
+    page.goto(f"{live_server}/embed/stations?tiles=none")  # every station in view again
+    page.wait_for_selector(DONE, state="attached")
     open_popup(page, "b4")
     assert XSS_ADDRESS in page.inner_text(".station-popup")
     assert page.evaluate("window.__xss") is None
@@ -411,7 +416,7 @@ def test_tiles_are_the_only_requests_off_the_server(
     assert credit in shown and "locator" in shown
     datum = "datum=gcj02" if tiles == "amap" else "datum="
     points = [u for u in page_log.requests if "/stations/points" in u]
-    assert len(points) == 1 and (datum in points[0]) == (tiles == "amap")
+    assert points and all("tile=" in u and (datum in u) == (tiles == "amap") for u in points)
 
 
 def test_screenshot(page: Page, page_log: PageLog, live_server: str) -> None:

@@ -397,8 +397,9 @@ def test_tiles_are_the_only_outside_requests(
 
 
 def test_dots_come_from_the_compact_points(page: Page, page_log: PageLog, live_server: str) -> None:
-    """The all-stations layer is drawn from /api/v1/stations/points: one dot a station, in
-    its kind's colour, and the full station list is never asked for."""
+    """The stations layer is drawn from /api/v1/stations/points by map tile: one dot a
+    station, in its kind's colour, and neither every point nor the full station list is
+    ever asked for."""
     open_finder(page, live_server)
     assert page.get_attribute("#map", "data-loaded") == str(STATION_COUNT)
     dots = page.evaluate(
@@ -415,7 +416,7 @@ def test_dots_come_from_the_compact_points(page: Page, page_log: PageLog, live_s
     assert sorted(d[0] for d in dots) == [f"b{i}" for i in range(1, STATION_COUNT + 1)]
     assert all(colour.startswith("#") for _id, colour in dots)
     asked = [url for url in page_log.requests if "/api/v1/stations" in url]
-    assert any(url.endswith("/api/v1/stations/points") for url in asked), asked
+    assert asked and all("/api/v1/stations/points?tile=" in url for url in asked), asked
     assert not any("limit=" in url for url in asked), asked
     assert_clean(page_log)
 

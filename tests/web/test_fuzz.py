@@ -78,7 +78,6 @@ UNBREAKABLE = {  # no input, or only a free-text path segment: no request can br
     "/api/v1/plans/{plan_id}",
     "/api/v1/stations/{station_id}/reports",
     "/api/v1/admin/reports",
-    "/api/v1/offline",
 }
 
 

@@ -4,10 +4,12 @@ service worker script and its policy, and the web app manifest."""
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
 
+from locator.db.models import utc_now
 from locator.web.offline import SHELL_FILES, day, exact_scale
 from tests.conftest import ROOT
 
@@ -109,3 +111,50 @@ def test_the_finder_links_the_manifest_and_the_worker(client) -> None:
     assert "geographiclib-geodesic.min.js" in html
     config = json.loads(html.split('id="finder-config">', 1)[1].split("</script>", 1)[0])
     assert config["urls"]["sw"] == "/sw.js" and config["urls"]["offline"] == "/api/v1/offline"
+
+
+def test_the_copy_of_an_area_holds_only_its_stations(client) -> None:
+    pack = client.get("/api/v1/offline?bbox=116,39,117,40").get_json()
+    assert pack["ids"] == ["t1", "t2"] and pack["count"] == 2
+    assert decoded(pack) == [(116.418, 39.913), (116.461, 39.909)]
+    assert pack["area"] == [116, 39, 117, 40] and pack["reported_closed"] == {}
+    assert client.get("/api/v1/offline").get_json()["area"] is None  # a small dataset: all
+    assert client.get("/api/v1/offline?bbox=1,2,3").status_code == 400
+
+
+def test_a_large_dataset_is_kept_by_area(data_dir, tmp_path) -> None:
+    from locator import create_app
+
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": data_dir, "STORE": tmp_path / "store.gpkg",
+         "LARGE_DATASET": 2}
+    )  # fmt: skip
+    client = app.test_client()
+    whole = client.get("/api/v1/offline")
+    assert whole.status_code == 400 and "give a bbox" in whole.get_json()["error"]
+    assert client.get("/api/v1/offline?bbox=116,39,117,40").get_json()["ids"] == ["t1", "t2"]
+    too_big = client.get("/api/v1/offline?bbox=100,30,120,45")  # 3 stations, more than 2
+    assert too_big.status_code == 400 and "smaller area" in too_big.get_json()["error"]
+
+
+def test_the_copy_shows_stations_reported_closed(data_dir, tmp_path) -> None:
+    from locator import create_app
+
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": data_dir, "STORE": tmp_path / "store.gpkg",
+         "TRUSTED_PROXIES": 1, "REPORTS_CLOSED_FLAG_CLIENTS": 2}
+    )  # fmt: skip
+    reader = app.test_client()
+    before = reader.get("/api/v1/offline")
+    assert before.get_json()["reported_closed"] == {}
+    for address in ("10.0.1.1", "10.0.1.2"):
+        sender = app.test_client()
+        sender.environ_base["HTTP_X_FORWARDED_FOR"] = address
+        answer = sender.post("/api/v1/stations/t2/reports", json={"kind": "closed_for_good"})
+        assert answer.status_code == 201
+    time.sleep(1.1)  # the flags are read at most every second
+    after = reader.get("/api/v1/offline", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200  # the flags are part of the copy's ETag
+    assert after.get_json()["reported_closed"] == {"t2": utc_now().date().isoformat()}
+    area = reader.get("/api/v1/offline?bbox=108,34,109,35").get_json()
+    assert area["ids"] == ["t3"] and area["reported_closed"] == {}

@@ -55,3 +55,38 @@ def test_points_in_view_keep_the_etag(client):
 def test_parse_tile_refuses_a_zoom_beyond_22():
     with pytest.raises(BadQuery, match="not a tile"):
         parse_tile("23/0/0")
+
+
+@pytest.fixture()
+def large_client(data_dir, tmp_path):
+    """The three stations served as a large dataset (LOCATOR_LARGE_DATASET below 3)."""
+    from locator import create_app
+
+    app = create_app(
+        {"TESTING": True, "DATA_DIR": data_dir, "STORE": tmp_path / "store.gpkg",
+         "LARGE_DATASET": 2}
+    )  # fmt: skip
+    return app.test_client()
+
+
+def test_points_say_their_dataset_version(client):
+    body = client.get(f"{POINTS}?tile=0/0/0").json
+    assert body["omitted"] is False and body["version"] >= 1
+    assert client.get(POINTS).headers["ETag"] == f'"points-v{body["version"]}"'
+
+
+def test_a_large_datasets_low_zoom_tiles_come_without_points(large_client):
+    # zoom 7 (below POINTS_MIN_TILE_ZOOM): x = floor((116.418 + 180) / 360 * 128) = 105, y = 48
+    far = large_client.get(f"{POINTS}?tile=7/105/48").json
+    assert (far["count"], far["omitted"], far["ids"], far["coords"]) == (2, True, [], [])
+    assert large_client.get(f"{POINTS}?tile=0/0/0").json["ids"] == []
+    # zoom 8: the points come; t2 (39.909 N) lies in the next row, below 39.9097 N
+    near = large_client.get(f"{POINTS}?tile=8/210/96").json
+    assert (near["count"], near["omitted"], near["ids"]) == (1, False, ["t1"])
+    # a bbox (and the whole set) is not a map's view: it is answered in full
+    assert large_client.get(f"{POINTS}?bbox=100,30,120,45").json["count"] == 3
+
+
+def test_a_small_datasets_tiles_always_carry_their_points(client):
+    body = client.get(f"{POINTS}?tile=7/105/48").json
+    assert (body["omitted"], body["ids"]) == (False, ["t1", "t2"])
