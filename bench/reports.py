@@ -6,7 +6,8 @@ would end after ``--max-seconds`` are not started, so at most about 6)::
 
     .venv/bin/python bench/reports.py --label "first run"
 
-    options: [--database postgresql|sqlite] [--postgres URL] [--rounds 3] [--rate 200]
+    options: [--topology gunicorn|nginx|split]
+             [--database postgresql|sqlite] [--postgres URL] [--rounds 3] [--rate 200]
              [--seconds 30] [--nearest-connections 2] [--think-ms 20]
              [--max-seconds 330] [--seed 14] [--ratelimit-storage URL|memory]
              [--note TEXT] [--no-record]
@@ -26,6 +27,12 @@ synthetic stations (``LOCATOR_STORE`` points to a path that does not exist) once
 two workers at a time. The job queue and the secret key are the run's own too
 (``LOCATOR_QUEUE_URL`` in the temporary folder, a random ``LOCATOR_SECRET_KEY``), so
 nothing in ``instance/`` is touched.
+
+``--topology`` (default ``gunicorn``): ``nginx`` puts ``bench/abuse.py``'s ``NGINX_CONF`` (the
+README's) in front, and the clients talk to nginx; ``split`` also starts a second such
+gunicorn with ``nice -n 10`` and nginx sends it the POSTs of reports and suggestions (the
+README's "Workers' reports in a pool of their own"). Both pools share the database and the
+Redis budget; their workers' CPU is summed.
 
 Each simulated rider is a different client **within the default limits**: the server runs
 with ``LOCATOR_TRUSTED_PROXIES=1`` (as behind one nginx) and every report carries an
@@ -843,11 +850,11 @@ def subsection(
     server = " ".join(gunicorn_cmd(0, CONFIG)).replace(str(ROOT) + "/", "")
     server = f"`{server.replace(':0 ', ':<port> ')}`"
     if args.topology == "nginx":
-        server += " behind nginx (`NGINX_CONF` in bench/reports.py, one pool)"
+        server += " behind nginx (`NGINX_CONF` in bench/abuse.py, one pool)"
     elif args.topology == "split":
         server += (
             f" behind nginx, which sends the POSTs of reports and suggestions to a second "
-            f"such pool started with `nice -n {WRITES_NICE}` (`NGINX_CONF` in bench/reports.py)"
+            f"such pool started with `nice -n {WRITES_NICE}` (`NGINX_CONF` in bench/abuse.py)"
         )
     order = ", ".join(f"{r.phase}" for r in runs[:4])
     settle = max(r.settle_s for r in runs)
