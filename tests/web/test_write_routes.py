@@ -7,6 +7,7 @@ riders and drivers tell us, budgeted per client: tests/web/test_reports.py)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,16 @@ def test_a_signed_in_browser_needs_the_csrf_token_on_every_write(site) -> None:
     for method, url, _role in write_routes(site):
         answer = client.open(url, method=method, json={})
         assert "CSRF" in assert_shape(answer, 400), (method, url)
+
+
+def test_the_readme_proxy_sends_exactly_the_anonymous_writes_to_their_pool(site) -> None:
+    """README, "Workers' reports in a pool of their own": nginx's map names the routes of
+    ANONYMOUS_WRITES by a regular expression; it must match each of them and no other
+    route, so that a renamed route fails here rather than in production."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    pattern = re.compile(re.search(r'"~(\^POST [^"]+)" locator_writes;', readme)[1])
+    for rule in site.url_map.iter_rules():
+        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", "x", rule.rule)
+        for method in sorted(rule.methods or ()):
+            routed = bool(pattern.fullmatch(f"{method} {url}"))
+            assert routed == (method == "POST" and rule.rule in ANONYMOUS_WRITES), rule.rule
