@@ -4,7 +4,8 @@ The public entry points are :func:`maximal_coverage` (cover the most demand weig
 ``p`` new sites; :mod:`locator.siting.maximal`) and :func:`p_median` (least total
 weighted distance; :mod:`locator.siting.pmedian`). Both take sparse matrices and return
 frozen results with their bound and gap. The other modules are their parts, from the
-bottom up: model (the reduced instance), search (greedy), swap, split, bounds, improve.
+bottom up: model (the reduced instance), search (greedy), swap, split, highs_process, bounds,
+improve.
 """
 
 from __future__ import annotations

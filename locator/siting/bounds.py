@@ -22,11 +22,15 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import LinearConstraint, OptimizeWarning, linprog, milp
 
+from locator.siting import highs_process
+from locator.siting.highs_process import Solution
 from locator.siting.model import TOLERANCE, Model, covered, excluded
 from locator.siting.progress import still
 
 LP_MAX_NONZEROS = 2_000_000  # above this the bound comes from subgradient steps instead
+CHILD_NONZEROS = 100_000  # above this the LP and the MILP run in a child, stopped at the deadline
 SUBGRADIENT_STEPS = 1000
+SUBGRADIENT_MIN_S = 2.0  # subgradient steps when the LP ran out of time (within the stop)
 
 
 @dataclass(frozen=True)
@@ -82,42 +86,60 @@ def _subgradient(
 
 
 def lp_bound(
-    model: Model, lower: float, deadline: float, tick: Callable[[], None] = still
+    model: Model,
+    lower: float,
+    deadline: float,
+    tick: Callable[[], None] = still,
+    stop: float = np.inf,
 ) -> Bound:
     """Upper bound on the coverable free weight.
 
     Solves the LP relaxation with HiGHS (interior point, no crossover) and
     reports the Lagrangian value at its duals, which is valid for any duals, so
-    the bound does not rest on solver tolerances. When the LP is too large or
-    does not finish in time, the same Lagrangian bound is minimised by
-    subgradient steps instead (it converges to the LP bound), calling ``tick()`` per step.
+    the bound does not rest on solver tolerances. A large LP runs in a child process
+    stopped at ``deadline`` (:func:`_solve_lp`). When the LP is too large or does not
+    finish in time, the same Lagrangian bound is minimised by subgradient steps instead
+    (it converges to the LP bound), calling ``tick()`` per step: for at least
+    ``SUBGRADIENT_MIN_S`` past ``deadline``, but never past ``stop`` (after one step).
     """
     m, n = model.A.shape
     if m == 0 or model.p == 0:
         return Bound(0.0, "exact (nothing to cover)")
     if model.A.nnz <= LP_MAX_NONZEROS:
-        a_ub, b_ub = lp_rows(model)
-        with warnings.catch_warnings():  # scipy warns that it passes run_crossover verbatim
-            warnings.simplefilter("ignore", OptimizeWarning)
-            res = linprog(
-                np.concatenate([np.zeros(n), -model.w]),
-                A_ub=a_ub,
-                b_ub=b_ub,
-                bounds=(0, 1),
-                method="highs-ipm",
-                options={
-                    "time_limit": max(deadline - time.perf_counter(), 1.0),
-                    "run_crossover": "off",
-                },
-            )
-        if res.status == 0 and res.ineqlin is not None:
-            u = np.clip(-res.ineqlin.marginals[:m], 0.0, model.w)
+        solution = _solve_lp(model, deadline)
+        if solution is not None and solution.status == 0:
+            u = np.clip(-solution.marginals[:m], 0.0, model.w)
             bound = _lagrangian(model, u)[0]
             if model.cons.min_per_group or model.cons.max_per_group:
-                bound = min(bound, -float(res.fun) + 1e-7 * float(model.w.sum()))
-            return Bound(bound, "LP bound (HiGHS)", res.x[:n], u)
-    bound = _subgradient(model, lower, max(deadline, time.perf_counter() + 2.0), tick)
+                bound = min(bound, -solution.fun + 1e-7 * float(model.w.sum()))
+            return Bound(bound, "LP bound (HiGHS)", solution.x[:n], u)
+    until = min(max(deadline, time.perf_counter() + SUBGRADIENT_MIN_S), stop)
+    bound = _subgradient(model, lower, until, tick)
     return Bound(bound, "Lagrangian bound (subgradient; LP too large for the time limit)")
+
+
+def _solve_lp(model: Model, deadline: float) -> Solution | None:
+    """The LP relaxation (HiGHS interior point, no crossover), or None when out of time.
+
+    Up to ``CHILD_NONZEROS`` it is solved here with a time limit of at least 1 s;
+    larger LPs are solved in a child process killed at ``deadline``, since HiGHS can
+    overrun its time limit there by minutes (:mod:`locator.siting.highs_process`).
+    """
+    n = model.n
+    a_ub, b_ub = lp_rows(model)
+    c = np.concatenate([np.zeros(n), -model.w])
+    if model.A.nnz > CHILD_NONZEROS:
+        return highs_process.solve_lp(c, a_ub, b_ub, deadline)
+    with warnings.catch_warnings():  # scipy warns that it passes run_crossover verbatim
+        warnings.simplefilter("ignore", OptimizeWarning)
+        res = linprog(
+            c, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs-ipm",
+            options={"time_limit": max(deadline - time.perf_counter(), 1.0),
+                     "run_crossover": "off"},
+        )  # fmt: skip
+    if res.status != 0 or res.ineqlin is None:
+        return None
+    return Solution(0, float(res.fun), res.x, res.ineqlin.marginals, np.nan)
 
 
 def fixed_sites(model: Model, u: np.ndarray, lower: float) -> tuple[np.ndarray, np.ndarray]:
@@ -172,11 +194,12 @@ def solve_milp(
     """Solve the MILP with the ``fixed`` (off, on) sites of :func:`fixed_sites`; keep the
     better of its answer and ``chosen``; tighten the bound.
 
-    ``chosen`` is feasible with those sites fixed, so the MILP's bound is global.
+    ``chosen`` is feasible with those sites fixed, so the MILP's bound is global. Above
+    ``CHILD_NONZEROS`` it runs in a child process killed after ``time_limit_s`` (HiGHS's
+    presolve can overrun it); when it is, ``chosen``, ``free`` and ``bound`` come back.
     """
     m, n = model.A.shape
     a_ub, b_ub = lp_rows(model)
-    rows = [LinearConstraint(a_ub, -np.inf, b_ub)]
     if model.conflicts.nnz:
         pairs = sp.triu(model.conflicts, k=1).tocoo()
         k = pairs.nnz
@@ -184,25 +207,46 @@ def solve_milp(
         spacing = sp.csr_matrix(
             (np.ones(2 * k), (np.repeat(np.arange(k), 2), cols)), shape=(k, n + m)
         )
-        rows.append(LinearConstraint(spacing, -np.inf, 1))
+        a_ub, b_ub = sp.vstack([a_ub, spacing]).tocsr(), np.concatenate([b_ub, np.ones(k)])
     lo, hi = np.zeros(n + m), np.ones(n + m)
     hi[:n][excluded(model)] = 0
     if fixed is not None:
         hi[:n][fixed[0]] = 0
         lo[:n][fixed[1]] = 1
-    res = milp(
-        np.concatenate([np.zeros(n), -model.w]),
-        constraints=rows,
-        integrality=np.concatenate([np.ones(n), np.zeros(m)]),
-        bounds=(lo, hi),
-        options={"time_limit": time_limit_s, "mip_rel_gap": 0.0},
-    )
-    if res.x is not None:
+    c = np.concatenate([np.zeros(n), -model.w])
+    integrality = np.concatenate([np.ones(n), np.zeros(m)])
+    deadline = time.perf_counter() + time_limit_s
+    rows = (np.full(len(b_ub), -np.inf), b_ub)
+    if model.A.nnz > CHILD_NONZEROS:
+        res = highs_process.solve_milp(c, a_ub, rows, integrality, (lo, hi), deadline)
+    else:
+        res = _milp_here(c, a_ub, rows, integrality, (lo, hi), time_limit_s)
+    if res is None:  # the child ran out of time: keep what we have
+        return chosen, free, bound, False
+    if len(res.x):
         picked = [int(j) for j in np.flatnonzero(res.x[:n] > 0.5)]
         value = covered(model, picked)
         if value > free + TOLERANCE:
             chosen, free = picked, value
-    if res.mip_dual_bound is not None and np.isfinite(res.mip_dual_bound):
-        bound = min(bound, -float(res.mip_dual_bound) + 1e-7 * float(model.w.sum()))
+    if np.isfinite(res.dual_bound):
+        bound = min(bound, -res.dual_bound + 1e-7 * float(model.w.sum()))
     proven = res.status == 0
     return chosen, free, (free if proven else bound), proven
+
+
+def _milp_here(
+    c: np.ndarray,
+    a: sp.csr_matrix,
+    rows: tuple[np.ndarray, np.ndarray],
+    integrality: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    time_limit_s: float,
+) -> Solution:
+    """:func:`highs_process.solve_milp`'s problem, solved in this process."""
+    res = milp(
+        c, constraints=[LinearConstraint(a, *rows)], integrality=integrality, bounds=bounds,
+        options={"time_limit": time_limit_s, "mip_rel_gap": 0.0},
+    )  # fmt: skip
+    x = np.zeros(0) if res.x is None else res.x
+    dual = np.nan if res.mip_dual_bound is None else float(res.mip_dual_bound)
+    return Solution(int(res.status), 0.0, x, np.zeros(0), dual)

@@ -21,7 +21,9 @@ matrix with a radius query).
 4. bound (:mod:`locator.siting.bounds`): the LP relaxation, solved with HiGHS
    (``scipy.optimize.linprog``, interior point). The reported bound is the
    Lagrangian value at the LP's duals, which is a valid upper bound for any dual
-   values, so it does not rest on solver tolerances. When the LP is too large to
+   values, so it does not rest on solver tolerances. A large LP (and MILP) is solved
+   in a child process killed at its deadline (HiGHS can overrun its own time limit
+   by minutes; :mod:`locator.siting.highs_process`). When the LP is too large to
    finish in the time limit, the same Lagrangian bound is minimised by subgradient
    steps, and ``method`` says so;
 5. when the instance is small enough to finish in the time left, or when
@@ -119,8 +121,9 @@ def _solve(
     meter.enter("search")
     with ThreadPoolExecutor(max_workers=1) as pool:  # HiGHS releases the GIL
         lp_job = pool.submit(
-            lp_bound, model, covered(model, first), start + time_limit_s * 0.7, meter.tick
-        )
+            lp_bound, model, covered(model, first), start + time_limit_s * 0.7, meter.tick,
+            start + time_limit_s * 0.9,
+        )  # fmt: skip
         chosen, kind = search(model, first, lp_job, start + time_limit_s * 0.8, meter.tick)
         bound = lp_job.result()
     method, bound_free = f"{kind}; {bound.how}", bound.value

@@ -11,6 +11,7 @@ how many sites each gets.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -78,8 +79,13 @@ class _Part:
         self.plans = {0: (0.0, []), 1: (float(weight[cols[top]]), [top])}
 
     def solve(self, q: int, effort: Effort, runs: int) -> None:
-        """Search the part with ``q`` sites: greedy, then ``runs`` seeded tabu searches."""
-        if q in self.plans or not 0 < q <= len(self.cols):
+        """Search the part with ``q`` sites: greedy, then ``runs`` seeded tabu searches.
+
+        Past ``effort.deadline`` nothing new is tried (each of thousands of small parts
+        would still cost a greedy and a tabu start); the knapsack then uses the counts
+        already solved, and the caller keeps its own plan when that is better.
+        """
+        if q in self.plans or not 0 < q <= len(self.cols) or time.perf_counter() > effort.deadline:
             return
         sub = restrict(self.model, self.cols, q)
         if q == 2 and len(self.cols) <= PAIRS_MAX:

@@ -54,3 +54,31 @@ def test_split_search_finds_the_brute_force_optimum(seed):
     assert covered(model, splitter.best()) == pytest.approx(best)
     result = maximal_coverage(cover, w, p, exact=False)
     assert result.covered_weight == pytest.approx(best) and len(set(result.chosen)) == p
+
+
+def test_explore_past_its_deadline_searches_nothing_and_best_stays_valid(monkeypatch):
+    # Every part is skipped once the deadline has passed: no greedy, no tabu run, no pair
+    # enumeration; the knapsack then uses the one-site plans each part starts with.
+    from locator.siting import split
+
+    calls = {"greedy": 0, "tabu": 0, "pair": 0}
+
+    def counting(name, function):
+        def wrapped(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(split, "greedy", counting("greedy", split.greedy))
+    monkeypatch.setattr(split, "tabu_search", counting("tabu", split.tabu_search))
+    monkeypatch.setattr(split, "_best_pair", counting("pair", split._best_pair))
+    cover, w = two_blocks(0)
+    model = reduce(sp.csr_matrix(cover), w, 4, np.zeros(100, bool), Constraints())
+    splitter = Splitter(model)
+    splitter.explore([2, 2], Effort(300, 300, float("-inf")))
+    assert calls == {"greedy": 0, "tabu": 0, "pair": 0}
+    plan = splitter.best()
+    assert len(set(plan)) == 4
+    splitter.explore([2, 2], Effort(300, 300, float("inf")))  # the same call, in time
+    assert calls["greedy"] + calls["pair"] > 0
