@@ -70,7 +70,7 @@ def plan_china(
     plan = run_national(request, data_dir=st.settings["DATA_DIR"], station_lon=index.lon[rows],
                         station_lat=index.lat[rows],
                         progress=lambda stage, _f: click.echo(stage, err=True))  # fmt: skip
-    write_national(plan, out)
+    write_national(plan, out, synthetic_stations=st.live.current().table.info.synthetic)
     for line in describe(plan, st.live.current().table.info.synthetic):
         click.echo(line)
     return plan
@@ -100,17 +100,29 @@ def describe(plan: NationalPlan, synthetic: bool) -> list[str]:
     ]
 
 
-def write_national(plan: NationalPlan, out: Path) -> None:
+def write_national(plan: NationalPlan, out: Path, *, synthetic_stations: bool) -> None:
     """The sites to ``out``; the province table beside a CSV (``<stem>.provinces.csv``) or
-    as the ``province_summary`` layer of a GeoPackage."""
+    as the ``province_summary`` layer of a GeoPackage. Each says what its inputs were
+    (:mod:`locator.caveats`: the census demand is spread over cells, so modelled; the
+    stations maybe synthetic): a ``caveats`` column in each CSV, whose cells are safe to
+    open in a spreadsheet, or the ``locator_caveats`` table of the GeoPackage."""
     import geopandas as gpd
+    import pandas as pd
     import pyogrio
 
+    from locator import caveats
+    from locator.spreadsheet import safe_frame
+
+    found = caveats.caveats_of(synthetic_stations=synthetic_stations, modelled_demand=True)
     if out.suffix.lower() == ".csv":
-        plan.sites.to_csv(out, index=False, float_format="%.6f")
-        plan.table.to_csv(out.with_name(f"{out.stem}.provinces.csv"), index=False)
+        cell = {caveats.CSV_COLUMN: caveats.csv_cell(found)}
+        safe_frame(plan.sites.assign(**cell)).to_csv(out, index=False, float_format="%.6f")
+        provinces = out.with_name(f"{out.stem}.provinces.csv")
+        safe_frame(plan.table.assign(**cell)).to_csv(provinces, index=False)
         return
     points = gpd.points_from_xy(plan.sites["lon"], plan.sites["lat"], crs="EPSG:4326")
     pyogrio.write_dataframe(gpd.GeoDataFrame(plan.sites, geometry=points), out,
                             layer="new_sites", driver="GPKG")  # fmt: skip
     pyogrio.write_dataframe(plan.table, out, layer="province_summary", driver="GPKG")
+    table = pd.DataFrame(caveats.as_json(found), columns=["input", "status", "note"], dtype=object)
+    pyogrio.write_dataframe(table, out, layer=caveats.GPKG_TABLE, driver="GPKG")
