@@ -141,8 +141,15 @@ def connect(request: NationalRequest) -> Iterator[Client]:
 
 
 def _peak_rss_mb() -> float:
-    """This process's peak resident memory in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process's peak resident memory in MiB: Linux's VmHWM, the high-water mark of
+    this program's own memory. (``ru_maxrss`` is not: Linux carries the parent's peak over
+    ``exec``, so a worker started by a large process reported that process's 8 GiB.)"""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:  # not Linux: ru_maxrss, in KiB on the BSDs
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(kib) / 1024.0
 
 
 def _noop(stage: str, fraction: float) -> None:
