@@ -27,8 +27,9 @@ from locator.db.reports import NewReport, Report, seconds_to_midnight_utc
 from locator.errors import TooBusy
 
 # A batch waits this long for company: at 100 reports a second per worker, batches of a
-# few reports instead of one, so the five statements of a batch cost a few times less CPU
-# per report (bench/reports.py), for 20 ms more before a report is answered.
+# few reports instead of one or two, so the statements of a batch are shared by more
+# reports. bench/reports.py --topology split, 200 reports/s for 30 s: the workers' CPU
+# 21.5 s instead of 34-36 s without the window, for 20 ms more before a report is answered.
 WINDOW_S = 0.02
 
 
