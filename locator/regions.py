@@ -38,10 +38,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from locator import divisions
+from locator import boundaries, divisions
 from locator.errors import BadQuery
 
 PROVINCES = {"beijing": "110000", "shaanxi": "610000"}  # the shipped regions
+CHINA = ("china", "中国", "全国", "100000")  # every province with census figures
+NO_CENSUS = ("710000", "810000", "820000")  # Taiwan, Hong Kong, Macao: not in the census
 ADMIN_FILE = Path("boundaries") / "admin_districts.geojson"
 T = TypeVar("T")
 URBAN_MUNICIPALITIES = ("110000", "120000", "310000")  # Beijing, Tianjin, Shanghai; not Chongqing
@@ -182,13 +184,24 @@ def region_key(text: str) -> str:
     return shipped[0] if shipped else adcode
 
 
+def census_provinces() -> list[str]:
+    """The adcodes of every province with 2020 census figures (all but :data:`NO_CENSUS`)."""
+    known = boundaries.level_table("province")["province_adcode"].tolist()
+    return [code for code in known if code not in NO_CENSUS]
+
+
 def parse_region(value: str) -> tuple[str, ...]:
     """Region keys from ``"beijing,330100,浙江省"`` (commas, full-width commas or
-    semicolons between); BadQuery for an unknown, ambiguous or empty one."""
+    semicolons between); ``china`` (中国, 全国, 100000) stands for every province of
+    :func:`census_provinces`. BadQuery for an unknown, ambiguous or empty one."""
     tokens = [t for t in value.replace("，", ",").replace(";", ",").split(",") if t.strip()]
     if not tokens:
         raise BadQuery(f"no region in {value!r}; give one or more names or adcodes.")
-    return tuple(dict.fromkeys(region_key(t) for t in tokens))
+    keys = []
+    for token in tokens:
+        national = token.strip().lower() in CHINA
+        keys += [region_key(c) for c in census_provinces()] if national else [region_key(token)]
+    return tuple(dict.fromkeys(keys))
 
 
 def _shipped(data_dir: Path, keys: list[str]) -> pd.DataFrame:

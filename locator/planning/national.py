@@ -45,14 +45,13 @@ import numpy as np
 import pandas as pd
 from distributed import Client, LocalCluster, as_completed
 
-from locator import boundaries
 from locator.errors import BadQuery
 from locator.planning import provinces
 from locator.planning.provinces import Outcome
+from locator.regions import census_provinces
 
 NATIONAL_CELL_M = 5_000.0  # 2 km cells would be 2.4 M cells for China; 5 km is 384,000
 NATIONAL_RADIUS_M = 15_000.0  # the province type's radius (driver's homes on trunk roads)
-NO_CENSUS = ("710000", "810000", "820000")  # Taiwan, Hong Kong, Macao: not in the census
 TABLE_COLUMNS = (
     "province_adcode", "province", "demand", "covered_before", "covered_after", "new_sites",
     "objective", "bound", "gap", "task_s",
@@ -101,9 +100,9 @@ class NationalPlan:
 
 def province_codes(request: NationalRequest) -> list[str]:
     """The provinces to plan: the request's, else every province with census demand."""
-    known = boundaries.level_table("province")["province_adcode"].tolist()
-    wanted = list(request.provinces) or [c for c in known if c not in NO_CENSUS]
-    unknown = [c for c in wanted if c not in known or c in NO_CENSUS]
+    known = census_provinces()
+    wanted = list(request.provinces) or known
+    unknown = [c for c in wanted if c not in known]
     if unknown:
         raise BadQuery(f"not a province with census demand: {', '.join(unknown)}.")
     return sorted(wanted)
