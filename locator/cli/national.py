@@ -107,10 +107,10 @@ def write_national(plan: NationalPlan, out: Path, *, synthetic_stations: bool) -
     stations maybe synthetic): a ``caveats`` column in each CSV, whose cells are safe to
     open in a spreadsheet, or the ``locator_caveats`` table of the GeoPackage."""
     import geopandas as gpd
-    import pandas as pd
     import pyogrio
 
     from locator import caveats
+    from locator.planning.export import write_caveats
     from locator.spreadsheet import safe_frame
 
     found = caveats.caveats_of(synthetic_stations=synthetic_stations, modelled_demand=True)
@@ -124,5 +124,4 @@ def write_national(plan: NationalPlan, out: Path, *, synthetic_stations: bool) -
     pyogrio.write_dataframe(gpd.GeoDataFrame(plan.sites, geometry=points), out,
                             layer="new_sites", driver="GPKG")  # fmt: skip
     pyogrio.write_dataframe(plan.table, out, layer="province_summary", driver="GPKG")
-    table = pd.DataFrame(caveats.as_json(found), columns=["input", "status", "note"], dtype=object)
-    pyogrio.write_dataframe(table, out, layer=caveats.GPKG_TABLE, driver="GPKG")
+    write_caveats(out, found)

@@ -171,12 +171,14 @@ def _district_layer(plan: Plan, districts: gpd.GeoDataFrame | None) -> pd.DataFr
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=CRS)
 
 
-def _caveat_table(plan: Plan, synthetic_stations: bool) -> pd.DataFrame:
-    found = plan_caveats(plan, synthetic_stations)
+def write_caveats(path: Path, found: tuple[caveats.Caveat, ...]) -> None:
+    """The ``locator_caveats`` table (input, status, note; no rows when every input was
+    real) of the GeoPackage at ``path``."""
     columns = ("input", "status", "note")
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {c: pd.Series([getattr(v, c) for v in found], dtype=object) for c in columns}
     )
+    pyogrio.write_dataframe(table, path, layer=caveats.GPKG_TABLE, driver="GPKG")
 
 
 def write_gpkg(
@@ -200,8 +202,7 @@ def write_gpkg(
     if len(plan.suggested_cells):
         suggested = _points(plan.suggested_cells)
         pyogrio.write_dataframe(suggested, path, layer=SUGGESTED_LAYER, driver="GPKG")
-    table = _caveat_table(plan, synthetic_stations)
-    pyogrio.write_dataframe(table, path, layer=caveats.GPKG_TABLE, driver="GPKG")
+    write_caveats(path, plan_caveats(plan, synthetic_stations))
 
 
 def gpkg_bytes(

@@ -14,13 +14,11 @@ sites that could still matter when the gap is small.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import LinearConstraint, OptimizeWarning, linprog, milp
 
 from locator.siting import highs_process
 from locator.siting.highs_process import Solution
@@ -119,7 +117,8 @@ def lp_bound(
 
 
 def _solve_lp(model: Model, deadline: float) -> Solution | None:
-    """The LP relaxation (HiGHS interior point, no crossover), or None when out of time.
+    """The LP relaxation (HiGHS interior point, no crossover); status 1, or None, when
+    out of time.
 
     Up to ``CHILD_NONZEROS`` it is solved here with a time limit of at least 1 s;
     larger LPs are solved in a child process killed at ``deadline``, since HiGHS can
@@ -130,16 +129,7 @@ def _solve_lp(model: Model, deadline: float) -> Solution | None:
     c = np.concatenate([np.zeros(n), -model.w])
     if model.A.nnz > CHILD_NONZEROS:
         return highs_process.solve_lp(c, a_ub, b_ub, deadline)
-    with warnings.catch_warnings():  # scipy warns that it passes run_crossover verbatim
-        warnings.simplefilter("ignore", OptimizeWarning)
-        res = linprog(
-            c, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs-ipm",
-            options={"time_limit": max(deadline - time.perf_counter(), 1.0),
-                     "run_crossover": "off"},
-        )  # fmt: skip
-    if res.status != 0 or res.ineqlin is None:
-        return None
-    return Solution(0, float(res.fun), res.x, res.ineqlin.marginals, np.nan)
+    return highs_process.lp_here(c, a_ub, b_ub, max(deadline - time.perf_counter(), 1.0))
 
 
 def fixed_sites(model: Model, u: np.ndarray, lower: float) -> tuple[np.ndarray, np.ndarray]:
@@ -220,7 +210,7 @@ def solve_milp(
     if model.A.nnz > CHILD_NONZEROS:
         res = highs_process.solve_milp(c, a_ub, rows, integrality, (lo, hi), deadline)
     else:
-        res = _milp_here(c, a_ub, rows, integrality, (lo, hi), time_limit_s)
+        res = highs_process.milp_here(c, a_ub, rows, integrality, (lo, hi), time_limit_s)
     if res is None:  # the child ran out of time: keep what we have
         return chosen, free, bound, False
     if len(res.x):
@@ -232,21 +222,3 @@ def solve_milp(
         bound = min(bound, -res.dual_bound + 1e-7 * float(model.w.sum()))
     proven = res.status == 0
     return chosen, free, (free if proven else bound), proven
-
-
-def _milp_here(
-    c: np.ndarray,
-    a: sp.csr_matrix,
-    rows: tuple[np.ndarray, np.ndarray],
-    integrality: np.ndarray,
-    bounds: tuple[np.ndarray, np.ndarray],
-    time_limit_s: float,
-) -> Solution:
-    """:func:`highs_process.solve_milp`'s problem, solved in this process."""
-    res = milp(
-        c, constraints=[LinearConstraint(a, *rows)], integrality=integrality, bounds=bounds,
-        options={"time_limit": time_limit_s, "mip_rel_gap": 0.0},
-    )  # fmt: skip
-    x = np.zeros(0) if res.x is None else res.x
-    dual = np.nan if res.mip_dual_bound is None else float(res.mip_dual_bound)
-    return Solution(int(res.status), 0.0, x, np.zeros(0), dual)

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -115,38 +115,60 @@ def _run(kind: str, deadline: float, command: tuple[str, ...], **arrays: Any) ->
             )  # fmt: skip
 
 
+def lp_here(c: np.ndarray, a_ub: sp.spmatrix, b_ub: np.ndarray, time_limit_s: float) -> Solution:
+    """:func:`solve_lp`'s problem solved in this process, HiGHS stopping itself (when it
+    looks at its clock) after ``time_limit_s``; status 1 without an optimum."""
+    from scipy.optimize import OptimizeWarning, linprog
+
+    with warnings.catch_warnings():  # scipy warns that it passes run_crossover verbatim
+        warnings.simplefilter("ignore", OptimizeWarning)
+        res = linprog(
+            c, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs-ipm",
+            options={"time_limit": time_limit_s, "run_crossover": "off"},
+        )  # fmt: skip
+    if res.status != 0 or res.ineqlin is None:
+        return Solution(1, 0.0, np.zeros(0), np.zeros(0), np.nan)
+    return Solution(0, float(res.fun), res.x, res.ineqlin.marginals, np.nan)
+
+
+def milp_here(
+    c: np.ndarray,
+    a: sp.spmatrix,
+    rows: tuple[np.ndarray, np.ndarray],
+    integrality: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    time_limit_s: float,
+) -> Solution:
+    """:func:`solve_milp`'s problem solved in this process, HiGHS stopping itself (when it
+    looks at its clock) after ``time_limit_s``."""
+    from scipy.optimize import LinearConstraint, milp
+
+    res = milp(
+        c, constraints=[LinearConstraint(a, *rows)], integrality=integrality, bounds=bounds,
+        options={"time_limit": time_limit_s, "mip_rel_gap": 0.0},
+    )  # fmt: skip
+    return Solution(
+        int(res.status), 0.0 if res.fun is None else float(res.fun),
+        np.zeros(0) if res.x is None else res.x, np.zeros(0),
+        np.nan if res.mip_dual_bound is None else float(res.mip_dual_bound),
+    )  # fmt: skip
+
+
 def _child(problem_path: str, out_path: str) -> None:
     """The child: solve the problem in ``problem_path`` until its ``stop``
     (``time.monotonic()``) and write the solution to ``out_path``."""
-    from scipy.optimize import LinearConstraint, OptimizeWarning, linprog, milp
-
     with np.load(problem_path) as got:
         p = {key: got[key] for key in got.files}
     a = sp.csr_matrix((p["data"], p["indices"], p["indptr"]), shape=tuple(p["shape"]))
     time_limit_s = float(p["stop"]) - time.monotonic()
-    found: dict[str, Any] = {"status": 1, "fun": 0.0, "x": np.zeros(0),
-                             "marginals": np.zeros(0), "dual_bound": np.nan}  # fmt: skip
-    if time_limit_s > 0 and str(p["kind"]) == "lp":
-        with warnings.catch_warnings():  # scipy warns that it passes run_crossover verbatim
-            warnings.simplefilter("ignore", OptimizeWarning)
-            res = linprog(
-                p["c"], A_ub=a, b_ub=p["b_ub"], bounds=(0, 1), method="highs-ipm",
-                options={"time_limit": time_limit_s, "run_crossover": "off"},
-            )  # fmt: skip
-        if res.status == 0 and res.ineqlin is not None:
-            found.update(status=0, fun=res.fun, x=res.x, marginals=res.ineqlin.marginals)
-    elif time_limit_s > 0:
-        res = milp(
-            p["c"], constraints=[LinearConstraint(a, p["row_lo"], p["row_hi"])],
-            integrality=p["integrality"], bounds=(p["lo"], p["hi"]),
-            options={"time_limit": time_limit_s, "mip_rel_gap": 0.0},
-        )  # fmt: skip
-        found.update(status=int(res.status), fun=res.fun if res.fun is not None else 0.0)
-        if res.x is not None:
-            found["x"] = res.x
-        if res.mip_dual_bound is not None:
-            found["dual_bound"] = res.mip_dual_bound
-    np.savez(out_path, **found)
+    if time_limit_s <= 0:
+        found = Solution(1, 0.0, np.zeros(0), np.zeros(0), np.nan)
+    elif str(p["kind"]) == "lp":
+        found = lp_here(p["c"], a, p["b_ub"], time_limit_s)
+    else:
+        rows, bounds = (p["row_lo"], p["row_hi"]), (p["lo"], p["hi"])
+        found = milp_here(p["c"], a, rows, p["integrality"], bounds, time_limit_s)
+    np.savez(out_path, **asdict(found))
 
 
 if __name__ == "__main__":
